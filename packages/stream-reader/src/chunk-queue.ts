@@ -1,0 +1,166 @@
+/**
+ * A FIFO of received chunks that hands out byte ranges without copying when a range
+ * lies inside one chunk, and copies only when it spans several.
+ */
+export class ChunkQueue {
+  #chunks: Buffer[] = [];
+  /** Index of the first live chunk in `#chunks` (avoids O(n) `shift()` per chunk). */
+  #first = 0;
+  /** Bytes of the first live chunk already consumed. */
+  #headOffset = 0;
+  #length = 0;
+
+  /** Bytes buffered. */
+  get length(): number {
+    return this.#length;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.byteLength === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.byteLength;
+  }
+
+  /** Puts bytes back at the front, ahead of everything buffered. */
+  unshift(chunk: Buffer): void {
+    if (chunk.byteLength === 0) return;
+    this.#compact();
+    const head = this.#chunks[0];
+    if (head !== undefined && this.#headOffset > 0) {
+      this.#chunks[0] = head.subarray(this.#headOffset);
+      this.#headOffset = 0;
+    }
+    this.#chunks.unshift(chunk);
+    this.#length += chunk.byteLength;
+  }
+
+  /** Removes and returns the first `n` bytes (`n <= length`); a view when they lie in one chunk. */
+  take(n: number): Buffer {
+    const head = this.#chunks[this.#first];
+    if (n === 0 || head === undefined) return Buffer.alloc(0);
+    if (n <= head.byteLength - this.#headOffset) {
+      const out = head.subarray(this.#headOffset, this.#headOffset + n);
+      this.#advance(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    this.moveTo(out, 0, n);
+    return out;
+  }
+
+  /** Removes and returns everything buffered. */
+  takeAll(): Buffer {
+    return this.take(this.#length);
+  }
+
+  /** Removes and returns the first chunk, or its first `max` bytes, never copying. */
+  takeChunk(max: number): Buffer {
+    const head = this.#chunks[this.#first];
+    if (head === undefined) return Buffer.alloc(0);
+    const n = Math.min(max, head.byteLength - this.#headOffset);
+    const out = head.subarray(this.#headOffset, this.#headOffset + n);
+    this.#advance(n);
+    return out;
+  }
+
+  /** Moves the first `n` buffered bytes (`n <= length`) into `target` at `targetOffset`. */
+  moveTo(target: Uint8Array, targetOffset: number, n: number): void {
+    let copied = 0;
+    while (copied < n) {
+      const head = this.#chunks[this.#first]!;
+      const count = Math.min(head.byteLength - this.#headOffset, n - copied);
+      target.set(head.subarray(this.#headOffset, this.#headOffset + count), targetOffset + copied);
+      copied += count;
+      this.#advance(count);
+    }
+  }
+
+  /**
+   * Index of the first occurrence of `needle` that starts at or after `from`, or -1.
+   * Matches may straddle chunk boundaries.
+   */
+  indexOf(needle: Uint8Array, from: number): number {
+    let base = 0; // position of the current chunk's first unread byte
+    let offset = this.#headOffset;
+    for (let i = this.#first; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i]!;
+      const size = chunk.byteLength - offset;
+      if (base + size > from) {
+        const localFrom = Math.max(0, from - base);
+        const inside = chunk.indexOf(needle, offset + localFrom);
+        if (inside !== -1) return base + inside - offset;
+        // A match can also begin in this chunk's last needle.length - 1 bytes and run on.
+        for (let start = Math.max(localFrom, size - needle.byteLength + 1); start < size; start++) {
+          if (this.#matchesAt(i, offset + start, needle)) return base + start;
+        }
+      }
+      base += size;
+      offset = 0;
+    }
+    return -1;
+  }
+
+  /** Reads the first `count` buffered bytes (`count <= length`) as an unsigned integer. */
+  peekUInt(count: 1 | 2 | 4 | 8, littleEndian: boolean): number {
+    const bytes = Buffer.allocUnsafe(count);
+    let copied = 0;
+    let offset = this.#headOffset;
+    for (let i = this.#first; copied < count; i++) {
+      const chunk = this.#chunks[i]!;
+      const n = Math.min(chunk.byteLength - offset, count - copied);
+      chunk.copy(bytes, copied, offset, offset + n);
+      copied += n;
+      offset = 0;
+    }
+    if (count === 1) return bytes.readUInt8(0);
+    if (count === 2) return littleEndian ? bytes.readUInt16LE(0) : bytes.readUInt16BE(0);
+    if (count === 4) return littleEndian ? bytes.readUInt32LE(0) : bytes.readUInt32BE(0);
+    const big = littleEndian ? bytes.readBigUInt64LE(0) : bytes.readBigUInt64BE(0);
+    // Past 2^53 the number is approximate; any such length is over every sane limit anyway.
+    return Number(big);
+  }
+
+  #matchesAt(chunkIndex: number, position: number, needle: Uint8Array): boolean {
+    let i = chunkIndex;
+    let pos = position;
+    for (let k = 0; k < needle.byteLength; k++) {
+      let chunk = this.#chunks[i];
+      while (chunk !== undefined && pos >= chunk.byteLength) {
+        i++;
+        pos = 0;
+        chunk = this.#chunks[i];
+      }
+      if (chunk === undefined || chunk[pos] !== needle[k]) return false;
+      pos++;
+    }
+    return true;
+  }
+
+  #advance(n: number): void {
+    this.#length -= n;
+    while (n > 0) {
+      const head = this.#chunks[this.#first]!;
+      const available = head.byteLength - this.#headOffset;
+      if (n < available) {
+        this.#headOffset += n;
+        return;
+      }
+      n -= available;
+      this.#chunks[this.#first] = undefined as unknown as Buffer; // release the memory now
+      this.#first++;
+      this.#headOffset = 0;
+    }
+    if (this.#first === this.#chunks.length) {
+      this.#chunks = [];
+      this.#first = 0;
+    } else if (this.#first >= 1024) {
+      this.#compact();
+    }
+  }
+
+  #compact(): void {
+    if (this.#first === 0) return;
+    this.#chunks = this.#chunks.slice(this.#first);
+    this.#first = 0;
+  }
+}
