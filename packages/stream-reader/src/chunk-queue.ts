@@ -15,10 +15,19 @@ export class ChunkQueue {
     return this.#length;
   }
 
-  push(chunk: Buffer): void {
-    if (chunk.byteLength === 0) return;
-    this.#chunks.push(chunk);
-    this.#length += chunk.byteLength;
+  /** Appends `chunk`, or its bytes from `start` on. */
+  push(chunk: Buffer, start = 0): void {
+    const size = chunk.byteLength - start;
+    if (size <= 0) return;
+    if (this.#length === 0) {
+      // Empty queue: remember the offset instead of allocating a view of the tail.
+      this.#chunks = [chunk];
+      this.#first = 0;
+      this.#headOffset = start;
+    } else {
+      this.#chunks.push(start === 0 ? chunk : chunk.subarray(start));
+    }
+    this.#length += size;
   }
 
   /** Puts bytes back at the front, ahead of everything buffered. */
@@ -69,7 +78,7 @@ export class ChunkQueue {
     while (copied < n) {
       const head = this.#chunks[this.#first]!;
       const count = Math.min(head.byteLength - this.#headOffset, n - copied);
-      target.set(head.subarray(this.#headOffset, this.#headOffset + count), targetOffset + copied);
+      target.set(byteView(head, this.#headOffset, count), targetOffset + copied);
       copied += count;
       this.#advance(count);
     }
@@ -163,4 +172,14 @@ export class ChunkQueue {
     this.#chunks = this.#chunks.slice(this.#first);
     this.#first = 0;
   }
+}
+
+/**
+ * `bytes[start, start + count)` without a copy. A plain Uint8Array view is much cheaper to
+ * make than `Buffer#subarray`, which goes through the species constructor.
+ */
+export function byteView(bytes: Uint8Array, start: number, count: number): Uint8Array {
+  return start === 0 && count === bytes.byteLength
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset + start, count);
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ChunkQueue } from './chunk-queue.js';
+import { byteView, ChunkQueue } from './chunk-queue.js';
 import {
   InvalidArgumentError,
   MaxLengthError,
@@ -205,7 +205,6 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     return this.#enqueue(Kind.Fill, target.byteLength, options, (req) => {
       req.target = target;
       req.callerTarget = true;
-      req.map = () => target.byteLength;
     });
   }
 
@@ -395,11 +394,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
         req.filled += chunk.byteLength;
         return;
       }
-      req.target.set(chunk.byteLength === need ? chunk : chunk.subarray(0, need), req.filled);
+      req.target.set(byteView(chunk, 0, need), req.filled);
       req.filled += need;
-      if (chunk.byteLength > need) this.#queue.push(chunk.subarray(need));
+      this.#queue.push(chunk, need);
       this.#pending.shift();
-      this.#settle(req, req.map === undefined ? req.target : req.map(null), false);
+      this.#settle(req, resultOf(req, req.target as Buffer), false);
     } else {
       this.#queue.push(chunk);
     }
@@ -497,7 +496,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   #finish(req: PendingRead, bytes: Buffer | null): true {
     this.#pending.shift();
-    this.#settle(req, req.map === undefined ? bytes : req.map(bytes), false);
+    this.#settle(req, resultOf(req, bytes), false);
     return true;
   }
 
@@ -560,6 +559,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
  */
 export function createStreamReader(source: Readable, options?: StreamReaderOptions): StreamReader {
   return new StreamReader(source, options);
+}
+
+/** What a completed call resolves with: the count for `readInto`, else the (mapped) bytes. */
+function resultOf(req: PendingRead, bytes: Buffer | null): unknown {
+  if (req.callerTarget) return req.size;
+  return req.map === undefined ? bytes : req.map(bytes);
 }
 
 function toBuffer(view: Uint8Array): Buffer {

@@ -1,0 +1,77 @@
+// The comparison at the heart of every suite: a baseline and candidates measured
+// alternately, round after round, in the same process and the same minutes, so the
+// shared machine's noise hits all of them alike. Only same-run ratios are reported.
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * @typedef {object} Case
+ * @property {string} label
+ * @property {() => Promise<number>} run  one measurement; returns a rate (higher is better)
+ */
+
+/**
+ * Runs `warmup` unrecorded rounds, then `rounds` recorded ones. Each round runs every
+ * case once; the order alternates (forwards, then backwards) so that no case always
+ * goes first, and the heap is collected before each measurement (when node runs with
+ * --expose-gc), then `settleMs` pass so that the background threads freeing one case's
+ * garbage do not take CPU from the next case. Returns one row
+ * per case: the median rate, and the median over rounds of the ratio to the baseline
+ * measured in the same round (paired, so slow minutes of the machine cancel out).
+ *
+ * @param {{ baseline: Case, candidates: Case[], rounds?: number, warmup?: number, settleMs?: number }} options
+ */
+export async function compare({ baseline, candidates, rounds = 5, warmup = 1, settleMs = 300 }) {
+  const cases = [baseline, ...candidates];
+  const samples = new Map(cases.map((c) => [c, []]));
+  for (let round = -warmup; round < rounds; round++) {
+    const order = round % 2 === 0 ? cases : [...cases].reverse();
+    for (const c of order) {
+      globalThis.gc?.();
+      await sleep(settleMs);
+      const rate = await c.run();
+      if (round >= 0) samples.get(c).push(rate);
+    }
+  }
+  const base = samples.get(baseline);
+  return cases.map((c) => {
+    const values = samples.get(c);
+    return {
+      label: c.label,
+      median: median(values),
+      min: Math.min(...values),
+      max: Math.max(...values),
+      ratio: median(values.map((value, round) => value / base[round])),
+      isBaseline: c === baseline,
+    };
+  });
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Renders rows from {@link compare} as a markdown table. */
+export function table(rows, unit) {
+  const fmt = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
+  const lines = [
+    `| case | median ${unit} | min–max ${unit} | ratio vs baseline (median of paired rounds) |`,
+    '|---|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    const ratio = row.isBaseline ? '1.00 (baseline)' : `**${row.ratio.toFixed(2)}x**`;
+    lines.push(
+      `| ${row.label} | ${fmt(row.median)} | ${fmt(row.min)}–${fmt(row.max)} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** One line naming the date, the machine and the Node version, for the README tables. */
+export function machineLine() {
+  const cpu = cpus();
+  const day = new Date().toISOString().slice(0, 10);
+  return `${day}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}-${process.arch}`;
+}
