@@ -9,6 +9,13 @@ export class ChunkQueue {
   /** Bytes of the first live chunk already consumed. */
   #headOffset = 0;
   #length = 0;
+  /**
+   * Where the last `indexOf` started: a chunk index and that chunk's position in the
+   * queue. Searches resume there, so scanning a line that arrives in n tiny chunks costs
+   * O(n) in all instead of O(n^2). Reset whenever the front of the queue changes.
+   */
+  #scanChunk = -1;
+  #scanBase = 0;
 
   /** Bytes buffered. */
   get length(): number {
@@ -24,6 +31,7 @@ export class ChunkQueue {
       this.#chunks = [chunk];
       this.#first = 0;
       this.#headOffset = start;
+      this.#scanChunk = -1;
     } else {
       this.#chunks.push(start === 0 ? chunk : chunk.subarray(start));
     }
@@ -34,6 +42,7 @@ export class ChunkQueue {
   unshift(chunk: Buffer): void {
     if (chunk.byteLength === 0) return;
     this.#compact();
+    this.#scanChunk = -1;
     const head = this.#chunks[0];
     if (head !== undefined && this.#headOffset > 0) {
       this.#chunks[0] = head.subarray(this.#headOffset);
@@ -90,11 +99,20 @@ export class ChunkQueue {
    */
   indexOf(needle: Uint8Array, from: number): number {
     let base = 0; // position of the current chunk's first unread byte
-    let offset = this.#headOffset;
-    for (let i = this.#first; i < this.#chunks.length; i++) {
+    let i = this.#first;
+    if (this.#scanChunk >= this.#first && from >= this.#scanBase) {
+      i = this.#scanChunk;
+      base = this.#scanBase;
+    }
+    let offset = i === this.#first ? this.#headOffset : 0;
+    for (; i < this.#chunks.length; i++) {
       const chunk = this.#chunks[i]!;
       const size = chunk.byteLength - offset;
       if (base + size > from) {
+        if (this.#scanChunk < i) {
+          this.#scanChunk = i;
+          this.#scanBase = base;
+        }
         const localFrom = Math.max(0, from - base);
         const inside = chunk.indexOf(needle, offset + localFrom);
         if (inside !== -1) return base + inside - offset;
@@ -147,6 +165,7 @@ export class ChunkQueue {
 
   #advance(n: number): void {
     this.#length -= n;
+    this.#scanChunk = -1;
     while (n > 0) {
       const head = this.#chunks[this.#first]!;
       const available = head.byteLength - this.#headOffset;
@@ -169,6 +188,7 @@ export class ChunkQueue {
 
   #compact(): void {
     if (this.#first === 0) return;
+    this.#scanChunk = -1;
     this.#chunks = this.#chunks.slice(this.#first);
     this.#first = 0;
   }
