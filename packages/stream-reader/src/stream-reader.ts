@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { byteView, ChunkQueue } from './chunk-queue.js';
 import {
@@ -153,7 +154,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     checkPositiveInteger('highWaterMark', this.#options.highWaterMark);
     checkTimeout(this.#options.timeout);
     checkPositiveInteger('maxLineLength', this.#options.maxLineLength);
-    checkPositiveInteger('maxFrameLength', this.#options.maxFrameLength);
+    checkBufferLength('maxFrameLength', this.#options.maxFrameLength);
     checkFraming(this.#options.frameHeaderSize, this.#options.frameByteOrder);
     this.#source = source;
     source.on('data', this.#onData);
@@ -185,8 +186,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * if the stream ends first. The result may be a view into a larger buffer.
    */
   readExactly(n: number, options: ReadOptions = {}): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(n) || n < 0) {
-      return Promise.reject(new InvalidArgumentError(`n must be a non-negative integer, got ${n}`));
+    if (!Number.isSafeInteger(n) || n < 0 || n > bufferConstants.MAX_LENGTH) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          `n must be an integer from 0 to ${bufferConstants.MAX_LENGTH} (the largest buffer), got ${n}`,
+        ),
+      );
     }
     return this.#enqueue(Kind.Fill, n, options, undefined);
   }
@@ -201,7 +206,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
         new InvalidArgumentError('view must be an ArrayBufferView (a typed array or DataView)'),
       );
     }
-    const target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    let target: Uint8Array;
+    try {
+      target = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    } catch (error) {
+      return Promise.reject(error); // a detached buffer
+    }
     return this.#enqueue(Kind.Fill, target.byteLength, options, (req) => {
       req.target = target;
       req.callerTarget = true;
@@ -254,7 +264,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     const headerSize = options.headerSize ?? this.#options.frameHeaderSize;
     const byteOrder = options.byteOrder ?? this.#options.frameByteOrder;
     try {
-      checkPositiveInteger('maxLength', maxLength, true);
+      checkBufferLength('maxLength', maxLength);
       checkFraming(headerSize, byteOrder);
     } catch (error) {
       return Promise.reject(error);
@@ -389,12 +399,21 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     // 'data' handler would, with no intermediate buffering.
     if (req !== undefined && req.target !== undefined && this.#queue.length === 0) {
       const need = req.size - req.filled;
-      if (chunk.byteLength < need) {
-        req.target.set(chunk, req.filled);
-        req.filled += chunk.byteLength;
+      try {
+        if (chunk.byteLength < need) {
+          req.target.set(chunk, req.filled);
+          req.filled += chunk.byteLength;
+          return;
+        }
+        req.target.set(byteView(chunk, 0, need), req.filled);
+      } catch (error) {
+        // The caller's view went away under us (its buffer was transferred): fail that
+        // call, keep the chunk for the next one, and never throw into the stream.
+        this.#queue.push(chunk);
+        this.#fail(req, error as Error);
+        this.#pump();
         return;
       }
-      req.target.set(byteView(chunk, 0, need), req.filled);
       req.filled += need;
       this.#queue.push(chunk, need);
       this.#pending.shift();
@@ -421,7 +440,20 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #pump(): void {
     let req = this.#pending[0];
     while (req !== undefined) {
-      if (!this.#tryComplete(req)) {
+      let done: boolean;
+      try {
+        done = this.#tryComplete(req);
+      } catch (error) {
+        // An allocation the machine cannot make, a detached view: that call fails, keeping
+        // no bytes (a frame header it took goes back), and the stream and other calls go on.
+        try {
+          this.#restore(req);
+        } catch {
+          // a detached caller view cannot be read back; its bytes went with it
+        }
+        done = this.#fail(req, error as Error);
+      }
+      if (!done) {
         if (!this.#ended && this.#error === undefined) break;
         this.#completeAtEnd(req);
       }
@@ -581,6 +613,15 @@ function checkPositiveInteger(name: string, value: number, allowZero = false): v
   if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
     throw new InvalidArgumentError(
       `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`,
+    );
+  }
+}
+
+/** A length we may have to allocate: 0 up to the largest Buffer Node can make. */
+function checkBufferLength(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > bufferConstants.MAX_LENGTH) {
+    throw new InvalidArgumentError(
+      `${name} must be an integer from 0 to ${bufferConstants.MAX_LENGTH} (the largest buffer), got ${value}`,
     );
   }
 }

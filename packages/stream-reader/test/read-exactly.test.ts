@@ -153,3 +153,51 @@ describe('construction', () => {
     );
   });
 });
+
+describe('sizes beyond what memory allows', () => {
+  it('rejects counts and frame limits larger than the largest buffer', async () => {
+    const { constants } = await import('node:buffer');
+    const reader = createStreamReader(sourceOf([], { end: false }));
+    const error = await rejectionOf(reader.readExactly(constants.MAX_LENGTH + 1));
+    expect(error.code).toBe('ERR_INVALID_ARGUMENT');
+    expect((await rejectionOf(reader.readFrame({ maxLength: 2 ** 53 }))).code).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+  });
+
+  it('fails only the call whose view was detached, and keeps the bytes', async () => {
+    const source = sourceOf([Buffer.from('ab')], { end: false });
+    const reader = createStreamReader(source);
+    const backing = new ArrayBuffer(8);
+    const pending = reader.readInto(new Uint8Array(backing));
+    await new Promise((resolve) => setImmediate(resolve));
+    structuredClone(backing, { transfer: [backing] }); // detaches the caller's buffer
+    source.write('cdefgh');
+    expect(await rejectionOf(pending)).toBeInstanceOf(TypeError);
+    expect(Buffer.from(await reader.readExactly(6)).toString()).toBe('cdefgh');
+  });
+
+  it('fails a queued call whose view was detached before its turn, and keeps the bytes', async () => {
+    const source = sourceOf([], { end: false });
+    const reader = createStreamReader(source);
+    const first = reader.readExactly(1);
+    const backing = new ArrayBuffer(3);
+    const second = reader.readInto(new Uint8Array(backing));
+    structuredClone(backing, { transfer: [backing] });
+    source.write('abcdef');
+    expect(Buffer.from(await first).toString()).toBe('a');
+    expect(await rejectionOf(second)).toBeInstanceOf(TypeError);
+    expect(Buffer.from(await reader.readExactly(5)).toString()).toBe('bcdef');
+  });
+
+  it('rejects (does not throw) for a view that is already detached', async () => {
+    const reader = createStreamReader(sourceOf([Buffer.from('abc')], { end: false }));
+    const backing = new ArrayBuffer(3);
+    const view = new Uint8Array(backing);
+    structuredClone(backing, { transfer: [backing] });
+    const result = reader.readInto(view);
+    expect(result).toBeInstanceOf(Promise);
+    await rejectionOf(result);
+    expect(Buffer.from(await reader.readExactly(3)).toString()).toBe('abc');
+  });
+});
