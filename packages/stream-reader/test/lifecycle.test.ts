@@ -44,15 +44,28 @@ describe('backpressure', () => {
     const { client, peer, close } = await tcpPair();
     try {
       const reader = createStreamReader(client, { highWaterMark: 128 * 1024 });
-      const block = Buffer.alloc(64 * 1024, 1);
+      const block = Buffer.alloc(64 * 1024, 7);
       let written = 0;
-      while (written < 64 * 1024 * 1024 && peer.write(block)) written += block.byteLength;
-      await until(() => peer.writableNeedDrain);
-      await sleep(50);
+      let blocked = false;
+      const deadline = Date.now() + 5_000;
+      // Write until the kernel buffers are full and 'drain' stops coming: the sender is
+      // then held back by TCP flow control, because the reader paused the socket.
+      while (!blocked && written < 512 * 1024 * 1024 && Date.now() < deadline) {
+        written += block.byteLength;
+        if (!peer.write(block)) {
+          const drained = await Promise.race([
+            once(peer, 'drain').then(() => true),
+            sleep(300).then(() => false),
+          ]);
+          blocked = !drained;
+        }
+      }
+      expect(blocked).toBe(true);
+      expect(client.isPaused()).toBe(true);
       expect(reader.buffered).toBeLessThanOrEqual(128 * 1024 + 64 * 1024);
-      expect(written).toBeLessThan(64 * 1024 * 1024); // the sender hit backpressure
-      const got = await reader.readExactly(reader.buffered + 1);
-      expect(got.byteLength).toBeGreaterThan(0);
+      const got = await reader.readExactly(written, { timeout: 10_000 });
+      expect(got.byteLength).toBe(written);
+      expect(got.every((byte) => byte === 7)).toBe(true);
     } finally {
       await close();
     }
