@@ -61,7 +61,7 @@ describe('backpressure', () => {
         }
       }
       expect(blocked).toBe(true);
-      expect(client.isPaused()).toBe(true);
+      await until(() => client.isPaused(), 5_000);
       expect(reader.buffered).toBeLessThanOrEqual(128 * 1024 + 64 * 1024);
       const got = await reader.readExactly(written, { timeout: 10_000 });
       expect(got.byteLength).toBe(written);
@@ -153,8 +153,8 @@ describe('release', () => {
       peer.end(Buffer.concat([Buffer.from('AUTH ok\n'), payload]));
       const reader = createStreamReader(client);
       expect(await reader.readLine()).toBe('AUTH ok');
-      await sleep(20); // let the reader read ahead, so the hand-back has real leftovers
-      expect(reader.buffered).toBeGreaterThan(0);
+      // Let the reader read ahead, so the hand-back has real leftovers.
+      await until(() => reader.buffered > 0, 5_000);
       reader.release({ unshift: true });
       const parts: Buffer[] = [];
       for await (const chunk of client) parts.push(chunk as Buffer);
