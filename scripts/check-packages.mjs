@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const only = process.argv.slice(2);
 
@@ -66,7 +67,8 @@ function templateProblems({ dir, manifest }) {
   expect(manifest.type === 'module', 'type must be "module"');
   expect(manifest.sideEffects === false, 'sideEffects must be false');
   expect(JSON.stringify(manifest.files) === '["dist"]', 'files must be ["dist"]');
-  expect(manifest.engines?.node === '>=20.18.1', 'engines.node must be ">=20.18.1"');
+  const engines = rootManifest.engines.node;
+  expect(manifest.engines?.node === engines, `engines.node must be "${engines}", as at the root`);
   const main = manifest.exports?.['.'];
   expect(
     main?.import?.types && main?.import?.default,

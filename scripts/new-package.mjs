@@ -48,7 +48,7 @@ const manifest = {
   },
   files: ['dist'],
   sideEffects: false,
-  engines: { node: '>=20.18.1' },
+  engines: { node: rootManifest.engines.node },
   publishConfig: { access: 'public' },
   scripts: { build: 'tsup', test: 'vitest run', typecheck: 'tsc -p tsconfig.json' },
   dependencies: { '@net/stream-reader': 'workspace:*' },

@@ -31,7 +31,6 @@ export class ChunkQueue {
       this.#chunks = [chunk];
       this.#first = 0;
       this.#headOffset = start;
-      this.#scanChunk = -1;
     } else {
       this.#chunks.push(start === 0 ? chunk : chunk.subarray(start));
     }

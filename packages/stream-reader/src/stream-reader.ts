@@ -186,12 +186,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * if the stream ends first. The result may be a view into a larger buffer.
    */
   readExactly(n: number, options: ReadOptions = {}): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(n) || n < 0 || n > bufferConstants.MAX_LENGTH) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `n must be an integer from 0 to ${bufferConstants.MAX_LENGTH} (the largest buffer), got ${n}`,
-        ),
-      );
+    try {
+      checkBufferLength('n', n);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.#enqueue(Kind.Fill, n, options, undefined);
   }
@@ -609,11 +607,9 @@ function withoutUndefined<T extends object>(options: T): Partial<T> {
   ) as Partial<T>;
 }
 
-function checkPositiveInteger(name: string, value: number, allowZero = false): void {
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new InvalidArgumentError(
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`,
-    );
+function checkPositiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
   }
 }
 
