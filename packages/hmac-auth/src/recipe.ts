@@ -1,0 +1,165 @@
+/**
+ * Recipe 11.9's handshake: the server sends random bytes, the client answers with the raw
+ * HMAC of them, the server compares in constant time. Optionally mutual (see README).
+ */
+import { runHandshake } from './deadline.js';
+import { digestSize, digestsEqual, hmac, type RecipeDigest, type SecretKey } from './digests.js';
+import { AuthenticationFailedError, InvalidArgumentError, type NetError } from './errors.js';
+import { randomChallenge } from './random.js';
+import { type ByteTransport, openByteTransport } from './transport.js';
+
+/** Options of {@link serverAuthenticate} and {@link clientAuthenticate}; both sides must agree. */
+export interface AuthenticateOptions {
+  /** HMAC digest. `md5` and `sha1` only for legacy peers. Default `'sha256'`. */
+  digest?: RecipeDigest;
+  /** Bytes of random challenge (16 to 1024). Default `32`, like the recipe. */
+  challengeLength?: number;
+  /** Milliseconds for the whole handshake, `0` for none. Default `10000`. */
+  timeout?: number;
+  /** Cancels the handshake; it then rejects with `ERR_AUTH_ABORTED`. */
+  signal?: AbortSignal;
+  /** Adds the reverse round: the server proves it holds the key too. Default `false`. */
+  mutual?: boolean;
+}
+
+/** Options of {@link serverAuthenticate}. */
+export interface ServerAuthenticateOptions extends AuthenticateOptions {
+  /**
+   * Called with the typed reason (`ERR_AUTH_FAILED`, `ERR_AUTH_PROTOCOL`, `ERR_AUTH_TIMEOUT`,
+   * `ERR_AUTH_CONNECTION`) just before `serverAuthenticate` resolves `false`, for logs.
+   */
+  onFailure?: (error: NetError) => void;
+}
+
+/** Defaults of {@link AuthenticateOptions}. */
+export const AUTHENTICATE_DEFAULTS = {
+  digest: 'sha256',
+  challengeLength: 32,
+  timeout: 10_000,
+  mutual: false,
+} as const satisfies AuthenticateOptions;
+
+const RECIPE_DIGESTS: readonly string[] = ['sha256', 'sha384', 'sha512', 'sha1', 'md5'];
+
+/** Options with their defaults, validated (explicit fields: this runs once per handshake). */
+function settings(options: ServerAuthenticateOptions) {
+  const digest = options.digest ?? AUTHENTICATE_DEFAULTS.digest;
+  const challengeLength = options.challengeLength ?? AUTHENTICATE_DEFAULTS.challengeLength;
+  if (!RECIPE_DIGESTS.includes(digest)) {
+    throw new InvalidArgumentError(
+      `digest must be one of ${RECIPE_DIGESTS.join(', ')}, got ${String(digest)}`,
+    );
+  }
+  if (!(Number.isInteger(challengeLength) && challengeLength >= 16 && challengeLength <= 1024)) {
+    throw new InvalidArgumentError(
+      `challengeLength must be an integer from 16 to 1024, got ${challengeLength}`,
+    );
+  }
+  return {
+    digest,
+    challengeLength,
+    size: digestSize(digest),
+    timeout: options.timeout ?? AUTHENTICATE_DEFAULTS.timeout,
+    signal: options.signal,
+    mutual: options.mutual ?? AUTHENTICATE_DEFAULTS.mutual,
+    onFailure: options.onFailure,
+  };
+}
+
+/**
+ * The server side of recipe 11.9, on a connection that just opened: sends a fresh random
+ * challenge, reads the client's raw HMAC digest and compares it in constant time.
+ *
+ * Resolves `true` when the client proved it holds `secretKey`, and `false` when the peer
+ * failed to authenticate for any reason it caused (wrong digest, short reply, silence past
+ * `timeout`, connection reset); `onFailure` receives the typed reason. It rejects only
+ * for the caller's own doing: invalid arguments (`ERR_INVALID_ARGUMENT`) or an aborted
+ * `signal` (`ERR_AUTH_ABORTED`). The connection is left open either way: close it on `false`.
+ * Bytes the client sent after its digest stay readable (a Duplex is released with unshift).
+ */
+export async function serverAuthenticate(
+  socket: ByteTransport,
+  secretKey: SecretKey,
+  options: ServerAuthenticateOptions = {},
+): Promise<boolean> {
+  const config = settings(options);
+  const { digest, size, challengeLength, mutual, onFailure } = config;
+  try {
+    await runHandshake(
+      config,
+      secretKey,
+      () => openByteTransport(socket),
+      async (transport, key, deadline) => {
+        const challenge = randomChallenge(challengeLength);
+        await deadline.run('sending the challenge', (options) =>
+          transport.write(challenge, options),
+        );
+        const reply = await deadline.run('reading the client digest', (options) =>
+          transport.readExactly(size + (mutual ? challengeLength : 0), options),
+        );
+        if (!digestsEqualPrefix(hmac(digest, key, challenge), reply)) {
+          throw new AuthenticationFailedError('client');
+        }
+        if (mutual) {
+          const proof = hmac(digest, key, reply.subarray(size), challenge);
+          await deadline.run('sending the server proof', (options) =>
+            transport.write(proof, options),
+          );
+        }
+      },
+    );
+    return true;
+  } catch (error) {
+    const reason = error as NetError;
+    if (reason.code === 'ERR_AUTH_ABORTED' || reason.code === 'ERR_INVALID_ARGUMENT') throw reason;
+    onFailure?.(reason);
+    return false;
+  }
+}
+
+/**
+ * The client side of recipe 11.9, right after connecting: reads the server's challenge and
+ * sends the raw HMAC digest of it (in `mutual` mode also its own challenge, then checks the
+ * server's proof). Resolves once the digest is written; the recipe has no acknowledgement,
+ * so a server that refuses simply closes the connection. Rejects with a typed error:
+ * `ERR_AUTH_TIMEOUT`, `ERR_AUTH_ABORTED`, `ERR_AUTH_PROTOCOL` (closed early),
+ * `ERR_AUTH_CONNECTION`, or `ERR_AUTH_FAILED` when the server's mutual proof is wrong.
+ */
+export async function clientAuthenticate(
+  socket: ByteTransport,
+  secretKey: SecretKey,
+  options: AuthenticateOptions = {},
+): Promise<void> {
+  const config = settings(options);
+  const { digest, size, challengeLength, mutual } = config;
+  await runHandshake(
+    config,
+    secretKey,
+    () => openByteTransport(socket),
+    async (transport, key, deadline) => {
+      const challenge = await deadline.run('reading the server challenge', (options) =>
+        transport.readExactly(challengeLength, options),
+      );
+      const response = hmac(digest, key, challenge);
+      if (!mutual) {
+        await deadline.run('sending the digest', (options) => transport.write(response, options));
+        return;
+      }
+      const ours = randomChallenge(challengeLength);
+      await deadline.run('sending the digest and client challenge', (options) =>
+        transport.write(Buffer.concat([response, ours]), options),
+      );
+      const proof = await deadline.run('reading the server proof', (options) =>
+        transport.readExactly(size, options),
+      );
+      if (!digestsEqualPrefix(hmac(digest, key, ours, challenge), proof)) {
+        throw new AuthenticationFailedError('server');
+      }
+    },
+  );
+}
+
+/** Compares `expected` with the first `expected.byteLength` bytes of `received`. */
+function digestsEqualPrefix(expected: Uint8Array, received: Uint8Array): boolean {
+  return digestsEqual(expected, received.subarray(0, expected.byteLength));
+}

@@ -1,0 +1,186 @@
+/**
+ * The transports a handshake runs over: a Node Duplex (read through `@net/stream-reader`
+ * and handed back afterwards with nothing stolen), or an object that already owns the
+ * reading, such as a `@net/tcp-server` connection or a `@net/ipc` Connection.
+ */
+import type { Duplex } from 'node:stream';
+import { createStreamReader, ReadTimeoutError, type StreamReader } from '@net/stream-reader';
+import type { StepOptions } from './deadline.js';
+import { HandshakeProtocolError, InvalidArgumentError } from './errors.js';
+
+/** Options a {@link ByteChannel} read receives. */
+export interface ChannelReadOptions {
+  /** Milliseconds; the handshake passes its own deadline as `signal` instead. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A byte stream that already owns its reading: `readExactly` resolves with exactly `n`
+ * bytes (or rejects, e.g. at the end of the stream). `write` may return a promise, which
+ * is awaited. A `@net/tcp-server` connection has exactly these members.
+ */
+export interface ByteChannel {
+  readExactly(n: number, options?: ChannelReadOptions): Promise<Uint8Array>;
+  write(data: Uint8Array): unknown;
+}
+
+/** Options a {@link MessageConnection} receive gets. */
+export interface RecvBytesOptions extends ChannelReadOptions {
+  /** Refuse messages longer than this many bytes (the handshake passes 256, like Python). */
+  maxLength?: number;
+}
+
+/**
+ * A message-framed connection like Python's `multiprocessing.connection.Connection`:
+ * `sendBytes` sends one message, `recvBytes` resolves with the next one. `sendBytes` may
+ * return a promise, which is awaited. `@net/ipc`'s Connection implements this.
+ */
+export interface MessageConnection {
+  sendBytes(data: Uint8Array): unknown;
+  recvBytes(options?: RecvBytesOptions): Promise<Uint8Array>;
+}
+
+/** What {@link serverAuthenticate} and {@link clientAuthenticate} accept. */
+export type ByteTransport = Duplex | ByteChannel;
+
+/** What {@link deliverChallenge} and {@link answerChallenge} accept. */
+export type MessageTransport = Duplex | MessageConnection;
+
+/** The bytes-level view a handshake needs; `close()` hands a Duplex back to its owner. */
+interface Opened {
+  write(data: Uint8Array, options: StepOptions): Promise<void>;
+  close(): void;
+}
+export interface OpenedByteTransport extends Opened {
+  readExactly(n: number, options: StepOptions): Promise<Uint8Array>;
+}
+export interface OpenedMessageTransport extends Opened {
+  recv(maxLength: number, options: StepOptions): Promise<Uint8Array>;
+}
+
+function hasMethod(value: unknown, name: string): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<string, unknown>)[name] === 'function'
+  );
+}
+
+function isDuplex(value: unknown): value is Duplex {
+  return hasMethod(value, 'write') && hasMethod(value, 'on') && hasMethod(value, 'unshift');
+}
+
+/**
+ * Queues `data` without waiting for the flush (handshake messages are a few bytes): a
+ * failed write fails the stream, which the handshake's next read, or the caller, reports.
+ */
+function writeDuplex(stream: Duplex, data: Uint8Array): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) {
+    return Promise.reject(new Error('The stream was closed before the handshake could write'));
+  }
+  stream.write(data);
+  return Promise.resolve();
+}
+
+/** Hands the stream back: bytes read ahead but not consumed go back into it, unread. */
+function releaseReader(reader: StreamReader): void {
+  if (!reader.released) reader.release({ unshift: true });
+}
+
+export function openByteTransport(transport: ByteTransport): OpenedByteTransport {
+  if (hasMethod(transport, 'readExactly') && hasMethod(transport, 'write')) {
+    const channel = transport as ByteChannel;
+    return {
+      readExactly: (n, options) => bounded(channel.readExactly(n, options), options),
+      write: async (data, options) => {
+        await bounded(Promise.resolve(channel.write(data)), options);
+      },
+      close: () => undefined,
+    };
+  }
+  if (isDuplex(transport)) {
+    const reader = createStreamReader(transport);
+    return {
+      readExactly: (n, options) => reader.readExactly(n, options),
+      write: (data) => writeDuplex(transport, data),
+      close: () => releaseReader(reader),
+    };
+  }
+  throw new InvalidArgumentError(
+    'Expected a Duplex stream or an object with readExactly(n, options) and write(data)',
+  );
+}
+
+export function openMessageTransport(transport: MessageTransport): OpenedMessageTransport {
+  if (hasMethod(transport, 'recvBytes') && hasMethod(transport, 'sendBytes')) {
+    const connection = transport as MessageConnection;
+    return {
+      recv: async (maxLength, options) => {
+        const message = await bounded(connection.recvBytes({ maxLength, ...options }), options);
+        if (!(message instanceof Uint8Array)) throw closedError();
+        if (message.byteLength > maxLength) throw oversizedError(message.byteLength, maxLength);
+        return message;
+      },
+      write: async (data, options) => {
+        await bounded(Promise.resolve(connection.sendBytes(data)), options);
+      },
+      close: () => undefined,
+    };
+  }
+  if (isDuplex(transport)) {
+    const reader = createStreamReader(transport);
+    return {
+      // multiprocessing's framing: 4-byte big-endian length, then the body.
+      write: (data) => {
+        const framed = Buffer.allocUnsafe(4 + data.byteLength);
+        framed.writeInt32BE(data.byteLength, 0);
+        framed.set(data, 4);
+        return writeDuplex(transport, framed);
+      },
+      close: () => releaseReader(reader),
+      recv: async (maxLength, options) => {
+        const message = await reader.readFrame({ maxLength, headerSize: 4, ...options });
+        if (message === null) throw closedError();
+        return message;
+      },
+    };
+  }
+  throw new InvalidArgumentError(
+    'Expected a Duplex stream or an object with sendBytes(data) and recvBytes(options)',
+  );
+}
+
+/**
+ * Settles no later than `options` allow, even if a channel ignores them: a transport we did
+ * not write must not be able to hang a handshake past its timeout or abort.
+ */
+function bounded<T>(pending: Promise<T>, { timeout, signal }: StepOptions): Promise<T> {
+  if (timeout === 0 && signal === undefined) return pending;
+  return new Promise<T>((resolve, reject) => {
+    const timer =
+      timeout > 0 ? setTimeout(() => finish(new ReadTimeoutError(timeout)), timeout) : undefined;
+    const onAbort = () => finish(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function finish(error?: unknown, value?: T): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve(value as T);
+      else reject(error);
+    }
+    pending.then(
+      (value) => finish(undefined, value),
+      (error) => finish(error ?? new Error('channel read failed')),
+    );
+  });
+}
+
+function closedError(): HandshakeProtocolError {
+  return new HandshakeProtocolError('The peer closed the connection before sending its message');
+}
+
+function oversizedError(length: number, maxLength: number): HandshakeProtocolError {
+  return new HandshakeProtocolError(
+    `The peer sent a ${length}-byte message; handshake messages are limited to ${maxLength} bytes`,
+  );
+}
