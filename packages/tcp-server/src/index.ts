@@ -1,11 +1,48 @@
 /**
- * `@net/tcp-server`: socketserver-style TCP servers: a handler per connection, limits, idle timeouts, graceful shutdown, stats
+ * `@net/tcp-server`: socketserver-style TCP servers (Python Cookbook recipe 11.2): a
+ * handler per connection, with limits, idle timeouts, graceful shutdown and statistics,
+ * that keeps serving when clients reset, stall or never read.
  *
  * @example
  * ```ts
- * // a runnable example of the main use
+ * import { createTcpServer } from '@net/tcp-server';
+ *
+ * // An echo server: every connection gets its own handler call.
+ * const server = createTcpServer(async (conn) => {
+ *   for await (const chunk of conn) await conn.write(chunk);
+ * }, { maxConnections: 10_000, idleTimeout: 30_000 });
+ *
+ * const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
+ * console.log(`echo server on port ${port}`, server.stats());
+ * await server.close({ timeout: 5_000 }); // graceful
  * ```
  *
  * @packageDocumentation
  */
-export {};
+export { Connection } from './connection.js';
+export {
+  ConnectionClosedError,
+  IdleTimeoutError,
+  InvalidArgumentError,
+  ListenError,
+  NetError,
+  ServerClosingError,
+  ServerStateError,
+} from './errors.js';
+export {
+  type ErrorSource,
+  type RemoteInfo,
+  TCP_SERVER_DEFAULTS,
+  type TcpServerOptions,
+} from './options.js';
+export {
+  type CloseOptions,
+  type ConnectionHandler,
+  createTcpServer,
+  type TcpAddress,
+  type TcpListenOptions,
+  TcpServer,
+  type TcpServerStats,
+  type UnixAddress,
+  type UnixListenOptions,
+} from './server.js';
