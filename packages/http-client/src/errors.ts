@@ -1,4 +1,236 @@
+/**
+ * Error classes of `@net/http-client`. Each extends {@link NetError} (from
+ * `@net/stream-reader`) with a stable `code`; branch on `code`, not on the message.
+ */
 import { NetError } from '@net/stream-reader';
+import type { Response } from './response.js';
 
-// Error classes of @net/http-client: each extends NetError with a stable `code`.
 export { NetError };
+
+/** The URL cannot be parsed, or its scheme is neither `http:` nor `https:`. */
+export class InvalidUrlError extends NetError {
+  /** The URL as the caller passed it. */
+  readonly url: string;
+
+  constructor(url: string, reason: string, code = 'ERR_INVALID_URL', cause?: unknown) {
+    super(code, `Invalid URL ${JSON.stringify(url)}: ${reason}`, { cause });
+    this.url = url;
+  }
+}
+
+/** The URL has no scheme, as in `www.example.com/path`; `suggestion` holds the likely fix. */
+export class MissingSchemeError extends InvalidUrlError {
+  /** The URL with `https://` prepended. */
+  readonly suggestion: string;
+
+  constructor(url: string) {
+    const suggestion = `https://${url}`;
+    super(
+      url,
+      `no scheme; did you mean ${JSON.stringify(suggestion)}? Prefix the URL with https:// (or http://)`,
+      'ERR_MISSING_SCHEME',
+    );
+    this.suggestion = suggestion;
+  }
+}
+
+/** An option has a value of the wrong type or range, or two options contradict each other. */
+export class InvalidOptionError extends NetError {
+  constructor(message: string) {
+    super('ERR_INVALID_OPTION', message);
+  }
+}
+
+/** `raiseForStatus()` on a 4xx or 5xx response; `response` is the full response. */
+export class HttpError extends NetError {
+  /** The response whose status is an error (its body is read, unless `stream: true`). */
+  readonly response: Response;
+  /** Shortcut for `response.statusCode`. */
+  readonly statusCode: number;
+
+  constructor(response: Response) {
+    const kind = response.statusCode >= 500 ? 'Server' : 'Client';
+    super(
+      'ERR_HTTP_STATUS',
+      `${kind} error ${response.statusCode} ${response.reason} for ${response.url}; ` +
+        'inspect error.response for the body the server sent',
+    );
+    this.response = response;
+    this.statusCode = response.statusCode;
+  }
+}
+
+/** No TCP (or TLS) connection could be set up within the connect timeout. */
+export class ConnectTimeoutError extends NetError {
+  /** The connect timeout in force, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(url: string, timeout: number, cause?: unknown) {
+    super(
+      'ERR_CONNECT_TIMEOUT',
+      `Could not connect to ${url} within ${timeout} ms; check the host and port, or raise ` +
+        'timeout.connect if the server is slow to accept',
+      { cause },
+    );
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * The server stopped sending: no response headers within `timeout.headers`, or no body
+ * bytes for `timeout.body` ms (an idle timeout, not a limit on the whole download).
+ */
+export class ReadTimeoutError extends NetError {
+  /** Which wait timed out. */
+  readonly phase: 'headers' | 'body';
+  /** The timeout in force, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(url: string, phase: 'headers' | 'body', timeout: number, cause?: unknown) {
+    const what = phase === 'headers' ? 'response headers' : 'more of the response body';
+    super(
+      'ERR_READ_TIMEOUT',
+      `${url} sent no ${what} for ${timeout} ms; raise timeout.${phase} if the server is ` +
+        'legitimately this slow',
+      { cause },
+    );
+    this.phase = phase;
+    this.timeout = timeout;
+  }
+}
+
+/** The whole exchange (redirects and retries included) took longer than `timeout.total`. */
+export class TotalTimeoutError extends NetError {
+  /** The total timeout in force, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(url: string, timeout: number) {
+    super(
+      'ERR_TOTAL_TIMEOUT',
+      `Request to ${url} did not complete within timeout.total (${timeout} ms); raise it ` +
+        'or use stream: true to process a large body as it arrives',
+    );
+    this.timeout = timeout;
+  }
+}
+
+/** The caller's `signal` aborted the request; `cause` is the signal's reason. */
+export class AbortedError extends NetError {
+  constructor(url: string, cause: unknown) {
+    super('ERR_ABORTED', `Request to ${url} was aborted through its signal`, { cause });
+  }
+}
+
+/** More redirects than `maxRedirects`; `response` is the last redirect received. */
+export class TooManyRedirectsError extends NetError {
+  /** The last redirect response (its `history` holds the ones before). */
+  readonly response: Response;
+  /** The limit in force. */
+  readonly maxRedirects: number;
+
+  constructor(response: Response, maxRedirects: number) {
+    super(
+      'ERR_TOO_MANY_REDIRECTS',
+      `Exceeded maxRedirects (${maxRedirects}) at ${response.url}; the server is probably ` +
+        'redirecting in a loop, or raise maxRedirects if the chain is legitimately long',
+    );
+    this.response = response;
+    this.maxRedirects = maxRedirects;
+  }
+}
+
+/**
+ * The connection failed: refused, reset, closed early, DNS lookup failed, or similar.
+ * `cause` holds the underlying error (its `code` is, e.g., `ECONNREFUSED`).
+ */
+export class ConnectionError extends NetError {
+  constructor(url: string, cause: unknown) {
+    const detail = describe(cause);
+    super(
+      'ERR_CONNECTION',
+      `Connection to ${url} failed (${detail}); check that the server is up and reachable`,
+      { cause },
+    );
+  }
+}
+
+/** The TLS handshake failed, usually because the server's certificate is not trusted. */
+export class TlsError extends NetError {
+  constructor(url: string, cause: unknown) {
+    super(
+      'ERR_TLS',
+      `TLS handshake with ${url} failed (${describe(cause)}); pass tls.ca with the CA that ` +
+        "signed the server's certificate, or fix the certificate's host names",
+      { cause },
+    );
+  }
+}
+
+/** `json()` on a body that is not valid JSON; `excerpt` holds its first 200 characters. */
+export class JsonDecodeError extends NetError {
+  /** The start of the body text (at most 200 characters). */
+  readonly excerpt: string;
+
+  constructor(text: string, cause: unknown) {
+    const excerpt = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    super(
+      'ERR_JSON_DECODE',
+      `Response body is not valid JSON (${describe(cause)}); it starts with ${JSON.stringify(excerpt)}`,
+      { cause },
+    );
+    this.excerpt = excerpt;
+  }
+}
+
+/** The body could not be decompressed as its `Content-Encoding` says. */
+export class DecompressionError extends NetError {
+  constructor(url: string, encoding: string, cause: unknown) {
+    super(
+      'ERR_DECOMPRESSION',
+      `Could not decode the ${encoding} body from ${url} (${describe(cause)}); the server sent ` +
+        'a corrupt or mislabelled body',
+      { cause },
+    );
+  }
+}
+
+/** The response body is larger than `maxResponseSize`. */
+export class ResponseTooLargeError extends NetError {
+  /** The limit in force, in bytes. */
+  readonly maxResponseSize: number;
+
+  constructor(url: string, maxResponseSize: number) {
+    super(
+      'ERR_RESPONSE_TOO_LARGE',
+      `Response body from ${url} exceeds maxResponseSize (${maxResponseSize} bytes); raise ` +
+        'maxResponseSize or use stream: true to process it in pieces',
+    );
+    this.maxResponseSize = maxResponseSize;
+  }
+}
+
+/** `text`, `content` or `json()` on a `stream: true` response: iterate `body` instead. */
+export class BodyStreamedError extends NetError {
+  constructor() {
+    super(
+      'ERR_BODY_STREAMED',
+      'This response was requested with stream: true, so its body is not buffered; iterate ' +
+        'response.body (for await) or request without stream: true',
+    );
+  }
+}
+
+/** The client (or session) was closed; create a new one. */
+export class ClientClosedError extends NetError {
+  constructor() {
+    super('ERR_CLIENT_CLOSED', 'This Session is closed; create a new Session to send requests');
+  }
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
+  }
+  return String(cause);
+}
