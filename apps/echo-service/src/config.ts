@@ -1,0 +1,81 @@
+/** The settings of `serve`, with their defaults in one place. */
+
+/** Names of the endpoints, in the order of the ready line. */
+export const ENDPOINTS = ['tcp', 'tls', 'udp', 'time', 'http', 'bulk', 'ipc'] as const;
+/** One endpoint's name. */
+export type Endpoint = (typeof ENDPOINTS)[number];
+/** A port per endpoint. */
+export type Ports = Record<Endpoint, number>;
+
+/** Default ports: 7000..7006 in endpoint order (0 picks a free port). */
+export const DEFAULT_PORTS: Ports = {
+  tcp: 7000,
+  tls: 7001,
+  udp: 7002,
+  time: 7003,
+  http: 7004,
+  bulk: 7005,
+  ipc: 7006,
+};
+
+/** Everything `serve` needs besides the secret and certificates. */
+export interface ServiceConfig {
+  host: string;
+  ports: Ports;
+  /** TCP worker processes (0 = serve TCP in this process). */
+  workers: number;
+  stateDir: string;
+  clientCa?: string | undefined;
+  /** ms a TCP client has to answer the HMAC challenge. */
+  authTimeout: number;
+  /** ms without traffic after which a tcp/tls/bulk/ipc/http connection is closed. */
+  idleTimeout: number;
+  /** ms a TLS client (and an ipc peer) has to finish its handshake. */
+  handshakeTimeout: number;
+  /** Largest POST /echo body, bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** Largest bulk array body, bytes. */
+  maxBulkBytes: number;
+  /** Largest ipc message, bytes. */
+  maxIpcMessage: number;
+  /** Most connections open at once per stream endpoint (bulk: a tenth, from 2 to 4). */
+  maxConnections: number;
+  /** Event-loop p99 delay (ms) above which new tcp/bulk connections and HTTP requests are refused; 0 = never shed. */
+  shedDelayMs: number;
+  /** ms that close() waits for connections before destroying them. */
+  closeTimeout: number;
+}
+
+/** Defaults of {@link ServiceConfig}. */
+export const SERVICE_DEFAULTS: ServiceConfig = {
+  host: '127.0.0.1',
+  ports: DEFAULT_PORTS,
+  workers: 0,
+  stateDir: '.net-echo',
+  clientCa: undefined,
+  authTimeout: 10_000,
+  idleTimeout: 60_000,
+  handshakeTimeout: 10_000,
+  maxBodyBytes: 1_048_576,
+  maxBulkBytes: 1_073_741_824,
+  maxIpcMessage: 67_108_864,
+  maxConnections: 1_000,
+  shedDelayMs: 1_000,
+  closeTimeout: 3_000,
+};
+
+/** Logs go to stderr only (stdout carries the ready line). */
+export function log(message: string): void {
+  process.stderr.write(`net-echo: ${message}\n`);
+}
+
+/** Environment variable carrying a tcp worker's settings (JSON, secret as hex). */
+export const WORKER_ENV = 'NET_ECHO_WORKER_CONFIG';
+
+/** What the primary passes to each tcp worker. */
+export interface WorkerSettings {
+  keyHex: string;
+  authTimeout: number;
+  idleTimeout: number;
+  maxConnections: number;
+}

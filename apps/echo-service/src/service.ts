@@ -1,0 +1,230 @@
+/**
+ * `serve`: starts every endpoint on one shared secret and one set of dev certificates,
+ * returns the bound ports and `close()`.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { monitorLoop, underPressure, WorkerPool } from '@net/event-loop';
+import { generateDevCertificates } from '@net/tls';
+import { startBulk } from './bulk.js';
+import {
+  ENDPOINTS,
+  type Endpoint,
+  type Ports,
+  SERVICE_DEFAULTS,
+  type ServiceConfig,
+} from './config.js';
+import { StartError } from './errors.js';
+import { describePage, startHttp } from './http.js';
+import { startIpc } from './ipc.js';
+import { loadSecret } from './secret.js';
+import { readStats, type StatsSource } from './stats.js';
+import { startTcp } from './tcp.js';
+import { startTcpPool } from './tcp-pool.js';
+import { startTime } from './time.js';
+import { startTls } from './tls.js';
+import { startUdp } from './udp.js';
+
+/** Options of {@link startService}: any {@link ServiceConfig} field, plus the secret's sources. */
+export interface StartServiceOptions extends Partial<ServiceConfig> {
+  secretFile?: string | undefined;
+  /** The value of `NET_ECHO_SECRET`, if set. */
+  secretEnv?: string | undefined;
+  log?: (message: string) => void;
+}
+
+/** A running service. */
+export interface Service {
+  ports: Ports;
+  /** Path of the dev CA certificate (PEM) that clients trust. */
+  caCert: string;
+  /** The secret's file, or `null` when it came from `NET_ECHO_SECRET`. */
+  secretFile: string | null;
+  /** What `/stats` returns. */
+  stats(): Record<string, unknown>;
+  /** Graceful shutdown of every endpoint. */
+  close(): Promise<void>;
+}
+
+/** The ready line printed on stdout once every endpoint listens. */
+export function readyLine(service: Service): string {
+  return JSON.stringify({
+    event: 'ready',
+    ports: Object.fromEntries(ENDPOINTS.map((name) => [name, service.ports[name]])),
+    caCert: service.caCert,
+    secretFile: service.secretFile,
+    pid: process.pid,
+  });
+}
+
+/** Starts every endpoint; on any failure, closes what had started and rejects. */
+export async function startService(options: StartServiceOptions = {}): Promise<Service> {
+  const config: ServiceConfig = { ...SERVICE_DEFAULTS, ...stripUndefined(options) };
+  const log = options.log ?? (() => {});
+  const stateDir = resolve(config.stateDir);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const secret = await loadSecret({
+    secretFile: options.secretFile,
+    env: options.secretEnv,
+    stateDir,
+  });
+  log(
+    secret.source === 'env'
+      ? 'secret: from NET_ECHO_SECRET'
+      : `secret: ${secret.secretFile}${secret.source === 'generated' ? ' (generated, mode 0600)' : ''}`,
+  );
+  const certs = await generateDevCertificates({ dir: join(stateDir, 'certs'), client: true });
+  const caCert = resolve(certs.files.caCert);
+  const clientCa =
+    config.clientCa === undefined ? undefined : await readFile(config.clientCa, 'utf8');
+
+  const monitor = monitorLoop({ window: 2_000 });
+  const shed = (): boolean =>
+    config.shedDelayMs > 0 &&
+    underPressure({ monitor, maxDelayMs: config.shedDelayMs, maxUtilization: 1.01 }) !== false;
+  const pool = new WorkerPool({
+    filename: new URL('./checksum-task.js', import.meta.url),
+    maxWorkers: 1,
+    maxQueue: 16,
+  });
+
+  const closers: (() => Promise<void>)[] = [];
+  const sources: Record<string, StatsSource> = {};
+  const common = {
+    host: config.host,
+    idleTimeout: config.idleTimeout,
+    maxConnections: config.maxConnections,
+    closeTimeout: config.closeTimeout,
+    log,
+  };
+  const ports = {} as Ports;
+  const start = async <T extends { port: number; close(): Promise<void> }>(
+    name: Endpoint,
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    try {
+      const endpoint = await run();
+      ports[name] = endpoint.port;
+      closers.push(() => endpoint.close());
+      return endpoint;
+    } catch (error) {
+      throw new StartError(name, error);
+    }
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await Promise.allSettled(closers.reverse().map((fn) => fn()));
+      monitor.stop();
+      await pool.destroy();
+    })();
+    return closing;
+  };
+
+  try {
+    if (config.workers > 0) {
+      const tcp = await start('tcp', () =>
+        startTcpPool({
+          ...common,
+          port: config.ports.tcp,
+          workers: config.workers,
+          key: secret.key,
+          authTimeout: config.authTimeout,
+        }),
+      );
+      sources.tcp = { counters: tcp.counters, detail: () => tcp.pool.stats() };
+    } else {
+      const tcp = await start('tcp', () =>
+        startTcp({
+          ...common,
+          port: config.ports.tcp,
+          key: secret.key,
+          authTimeout: config.authTimeout,
+          shed,
+        }),
+      );
+      sources.tcp = { counters: tcp.counters, detail: () => tcp.server.stats() };
+    }
+    const tls = await start('tls', () =>
+      startTls({
+        ...common,
+        port: config.ports.tls,
+        certs,
+        clientCa,
+        handshakeTimeout: config.handshakeTimeout,
+      }),
+    );
+    sources.tls = { counters: tls.counters, detail: () => tls.server.stats() };
+    const udp = await start('udp', () => startUdp({ ...common, port: config.ports.udp }));
+    sources.udp = { counters: udp.counters, detail: () => udp.server.stats() };
+    const time = await start('time', () => startTime({ ...common, port: config.ports.time }));
+    sources.time = { counters: time.counters, detail: () => time.loop.stats() };
+    const bulk = await start('bulk', () =>
+      startBulk({
+        ...common,
+        port: config.ports.bulk,
+        maxBytes: config.maxBulkBytes,
+        maxConnections: bulkConnectionLimit(config.maxConnections),
+        pool,
+        shed,
+      }),
+    );
+    sources.bulk = { counters: bulk.counters, detail: () => ({ checksums: bulk.checksums }) };
+    const ipc = await start('ipc', () =>
+      startIpc({
+        ...common,
+        port: config.ports.ipc,
+        key: secret.key,
+        maxMessageSize: config.maxIpcMessage,
+        handshakeTimeout: config.handshakeTimeout,
+      }),
+    );
+    sources.ipc = { counters: ipc.counters, detail: () => ipc.listener.stats() };
+    const stats = (): Record<string, unknown> => {
+      const health = monitor.snapshot();
+      return {
+        pid: process.pid,
+        uptimeSeconds: Math.round(process.uptime()),
+        rssBytes: process.memoryUsage.rss(),
+        loop: {
+          delayP50Ms: health.p50,
+          delayP99Ms: health.p99,
+          delayMaxMs: health.max,
+          utilization: health.utilization,
+          underPressure: shed(),
+        },
+        checksumPool: pool.stats(),
+        endpoints: readStats(sources),
+      };
+    };
+    const http = await start('http', () =>
+      startHttp({
+        ...common,
+        port: config.ports.http,
+        maxBodyBytes: config.maxBodyBytes,
+        page: () => describePage(config.host, ports, caCert),
+        stats,
+        shed,
+      }),
+    );
+    sources.http = { counters: http.counters };
+    return { ports, caCert, secretFile: secret.secretFile, stats, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Bulk connections open at once: a tenth of `maxConnections`, from 2 to 4. Each one may
+ * make the service allocate up to `maxBulkBytes`, so this caps the endpoint's memory at
+ * 4 × maxBulkBytes (4 GiB by default) whatever the clients announce.
+ */
+export function bulkConnectionLimit(maxConnections: number): number {
+  return Math.min(4, Math.max(2, Math.floor(maxConnections / 10)));
+}
