@@ -93,6 +93,7 @@ export async function startBulk(options: StartBulkOptions): Promise<BulkEndpoint
       const special = dtype === 'bool' || dtype === 'float16' ? { dtype } : {};
       await sendArray(socket, array, { shape, ...special });
       counters.bytesOut += array.byteLength;
+      counters.messages++;
       checksum(array, dtype, shape);
     }
   };

@@ -3,7 +3,7 @@
  * (endpoint, result, latency or throughput).
  */
 import { randomBytes } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connectForBulk, recvArray, sendArray } from '@net/bulk-transfer';
 import { clientAuthenticate } from '@net/hmac-auth';
 import { Session } from '@net/http-client';
@@ -91,13 +91,23 @@ async function checkTcp(o: CheckOptions): Promise<string> {
   }
 }
 
+/**
+ * The name the tls check verifies: a host name as given (a real certificate behind a load
+ * balancer); loopback addresses as given; any other address `localhost`, the name the dev
+ * certificates carry.
+ */
+export function tlsName(host: string): string {
+  if (isIP(host) === 0) return host;
+  return host === '127.0.0.1' || host === '::1' ? host : 'localhost';
+}
+
 async function checkTls(o: CheckOptions): Promise<string> {
   const start = process.hrtime.bigint();
   const socket = await connectTls({
     host: o.host,
     port: o.ports.tls,
     ca: o.ca,
-    servername: o.host === '127.0.0.1' || o.host === '::1' ? o.host : 'localhost',
+    servername: tlsName(o.host),
     ...(o.clientCert ?? {}),
     session: false,
   });

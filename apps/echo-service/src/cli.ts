@@ -22,6 +22,7 @@ Usage:
   net-echo serve [--host 127.0.0.1] [--tcp-port N] [--tls-port N] [--udp-port N]
                  [--time-port N] [--http-port N] [--bulk-port N] [--ipc-port N]
                  [--workers N] [--secret-file PATH] [--state-dir DIR] [--client-ca PATH]
+                 [--cert PATH --key PATH [--ca-cert PATH]]
                  [--auth-timeout MS] [--idle-timeout MS] [--handshake-timeout MS]
                  [--close-timeout MS] [--max-body-bytes N] [--max-bulk-bytes N]
                  [--max-ipc-message N] [--max-connections N] [--shed-delay-ms MS]
@@ -38,6 +39,10 @@ serve  Starts every endpoint (default ports 7000-7006: tcp tls udp time http bul
        The secret: --secret-file (its bytes), else NET_ECHO_SECRET, else generated into
        <state-dir>/secret (mode 0600). Never from the command line.
        Default state dir: ./.net-echo (TLS dev certificates in <state-dir>/certs).
+       --cert/--key: PEM files of the tls endpoint's certificate (chain) and key, used
+       instead of generated dev certificates (every instance behind a load balancer must
+       present the same one); --ca-cert: the CA that signed it, reported as the ready
+       line's caCert (default: the --cert file). See deploy/README.md.
 check  Talks to every endpoint with our own clients and prints endpoint, result, latency
        or throughput; the bulk check round-trips --bulk-bytes (default 1 GiB) with a
        progress bar on stderr. Exit code 0 only if every endpoint passed.
@@ -60,6 +65,9 @@ const OPTIONS = {
     'secret-file': { type: 'string' },
     'state-dir': { type: 'string' },
     'client-ca': { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    'ca-cert': { type: 'string' },
     'auth-timeout': { type: 'string' },
     'idle-timeout': { type: 'string' },
     'handshake-timeout': { type: 'string' },
@@ -134,6 +142,9 @@ async function serve(values: Values): Promise<number> {
     secretEnv: process.env.NET_ECHO_SECRET,
     stateDir: str(values, 'state-dir'),
     clientCa: str(values, 'client-ca'),
+    cert: str(values, 'cert'),
+    key: str(values, 'key'),
+    caCert: str(values, 'ca-cert'),
     authTimeout: int(values, 'auth-timeout', 1, 600_000),
     idleTimeout: int(values, 'idle-timeout', 1, 86_400_000),
     handshakeTimeout: int(values, 'handshake-timeout', 1, 600_000),

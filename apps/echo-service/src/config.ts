@@ -26,6 +26,17 @@ export interface ServiceConfig {
   workers: number;
   stateDir: string;
   clientCa?: string | undefined;
+  /**
+   * PEM files of a given server certificate (chain) and its key for the tls endpoint,
+   * instead of generating dev certificates; both or neither.
+   */
+  cert?: string | undefined;
+  key?: string | undefined;
+  /**
+   * PEM of the CA clients should trust, reported as the ready line's `caCert` (with
+   * `cert`; default: the `cert` file itself).
+   */
+  caCert?: string | undefined;
   /** ms a TCP client has to answer the HMAC challenge. */
   authTimeout: number;
   /** ms without traffic after which a tcp/tls/bulk/ipc/http connection is closed. */
@@ -53,6 +64,9 @@ export const SERVICE_DEFAULTS: ServiceConfig = {
   workers: 0,
   stateDir: '.net-echo',
   clientCa: undefined,
+  cert: undefined,
+  key: undefined,
+  caCert: undefined,
   authTimeout: 10_000,
   idleTimeout: 60_000,
   handshakeTimeout: 10_000,

@@ -27,6 +27,13 @@ export class StartError extends NetError {
   }
 }
 
+/** `--cert`, `--key` or `--ca-cert` could not be read. */
+export class CertificateError extends NetError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_CERTIFICATE', message, { cause });
+  }
+}
+
 /** `demo` could not start its `serve` child. */
 export class DemoError extends NetError {
   constructor(message: string, cause?: unknown) {

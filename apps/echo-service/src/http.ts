@@ -1,12 +1,12 @@
 /**
- * http endpoint (node:http): `GET`/`HEAD /` describe the endpoints, `GET /health`,
+ * http endpoint (node:http): `GET`/`HEAD /` the dashboard (dashboard.ts, built once), `GET /health`,
  * `GET /stats` (counters of every endpoint and event-loop health), `POST /echo` (the body
  * back with its content type, at most `maxBodyBytes`: 413 beyond). 404/405 otherwise;
  * 503 while the loop is under pressure (except /health and /stats).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Ports } from './config.js';
+import type { Dashboard } from './dashboard.js';
 import { closeServer, listenOn } from './listen.js';
 import { createCounters, type EndpointCounters } from './stats.js';
 import { describe } from './tcp.js';
@@ -19,8 +19,11 @@ export interface StartHttpOptions {
   idleTimeout: number;
   maxConnections: number;
   closeTimeout: number;
-  /** The page of `GET /` (built once the other ports are known). */
-  page: () => string;
+  /**
+   * The page of `GET /` and its Content-Security-Policy, built once, right after the http
+   * endpoint listens (the page embeds every port, this one's too).
+   */
+  page: (httpPort: number) => Dashboard;
   stats: () => unknown;
   shed: () => boolean;
   log: (message: string) => void;
@@ -34,39 +37,13 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
-/** The HTML page of `GET /`. */
-export function describePage(host: string, ports: Ports, caCert: string): string {
-  const rows: [string, number, string][] = [
-    ['tcp', ports.tcp, '32-byte challenge; answer HMAC-SHA256(secret, challenge); then echo'],
-    ['tls', ports.tls, `TLS 1.2+ echo; CA certificate: ${caCert}`],
-    ['udp', ports.udp, 'each datagram echoed to its sender'],
-    ['time', ports.time, "any datagram: the time as Python's time.ctime() prints it"],
-    ['http', ports.http, 'GET / | GET /health | GET /stats | POST /echo'],
-    ['bulk', ports.bulk, '.npy arrays echoed as .npy arrays'],
-    ['ipc', ports.ipc, 'multiprocessing.connection, authkey = secret; messages echoed'],
-  ];
-  const escapeHtml = (s: string) =>
-    s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const body = rows
-    .map(
-      ([name, port, what]) =>
-        `<tr><td>${name}</td><td>${port}</td><td>${escapeHtml(what)}</td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>net-echo</title></head>
-<body><h1>net-echo on ${escapeHtml(host)}</h1>
-<table><tr><th>endpoint</th><th>port</th><th>protocol</th></tr>
-${body}
-</table></body></html>
-`;
-}
-
 /** Starts the http endpoint. */
 export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint> {
   const counters = createCounters();
   const lastModified = new Date();
   lastModified.setMilliseconds(0);
+  // Set once the server listens, before any request can arrive.
+  let page: { body: Buffer; headers: Record<string, string> } | undefined;
 
   const send = (
     res: ServerResponse,
@@ -80,6 +57,7 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     res.writeHead(status, { 'content-type': type, 'content-length': bytes.length, ...extra });
     res.end(head ? undefined : bytes);
     counters.bytesOut += head ? 0 : bytes.length;
+    counters.messages++;
   };
   const json = (res: ServerResponse, status: number, value: unknown): void =>
     send(res, status, 'application/json', `${JSON.stringify(value)}\n`);
@@ -144,9 +122,8 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
       switch (path) {
         case '/':
           if (allow(['GET', 'HEAD'])) {
-            send(res, 200, 'text/html; charset=utf-8', options.page(), method === 'HEAD', {
-              'last-modified': lastModified.toUTCString(),
-            });
+            if (!page) return send(res, 503, 'text/plain', 'starting, retry later\n');
+            send(res, 200, 'text/html; charset=utf-8', page.body, method === 'HEAD', page.headers);
           }
           return;
         case '/health':
@@ -181,6 +158,16 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
   });
   server.on('error', (error) => options.log(`http: ${describe(error)}`));
   const port = await listenOn(server, options.port, options.host);
+  const dashboard = options.page(port);
+  page = {
+    body: Buffer.from(dashboard.html),
+    headers: {
+      'last-modified': lastModified.toUTCString(),
+      'content-security-policy': dashboard.csp,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    },
+  };
   return {
     port,
     server,

@@ -40,6 +40,7 @@ export async function startIpc(options: StartIpcOptions): Promise<IpcEndpoint> {
     timeout: options.idleTimeout,
     onAuthFailure: (error) => {
       counters.failed++;
+      counters.authFailures++;
       options.log(`ipc handshake: ${describe(error)}`);
     },
   });
@@ -51,6 +52,7 @@ export async function startIpc(options: StartIpcOptions): Promise<IpcEndpoint> {
         counters.bytesIn += message.byteLength;
         await conn.sendBytes(message);
         counters.bytesOut += message.byteLength;
+        counters.messages++;
       }
     } catch (error) {
       const code = (error as { code?: string }).code;

@@ -14,8 +14,9 @@ import {
   SERVICE_DEFAULTS,
   type ServiceConfig,
 } from './config.js';
-import { StartError } from './errors.js';
-import { describePage, startHttp } from './http.js';
+import { buildDashboard } from './dashboard.js';
+import { CertificateError, StartError } from './errors.js';
+import { startHttp } from './http.js';
 import { startIpc } from './ipc.js';
 import { loadSecret } from './secret.js';
 import { readStats, type StatsSource } from './stats.js';
@@ -73,8 +74,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
       ? 'secret: from NET_ECHO_SECRET'
       : `secret: ${secret.secretFile}${secret.source === 'generated' ? ' (generated, mode 0600)' : ''}`,
   );
-  const certs = await generateDevCertificates({ dir: join(stateDir, 'certs'), client: true });
-  const caCert = resolve(certs.files.caCert);
+  const { certs, caCert } = await loadCertificates(config, stateDir);
   const clientCa =
     config.clientCa === undefined ? undefined : await readFile(config.clientCa, 'utf8');
 
@@ -133,7 +133,16 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
           authTimeout: config.authTimeout,
         }),
       );
-      sources.tcp = { counters: tcp.counters, detail: () => tcp.pool.stats() };
+      sources.tcp = {
+        counters: tcp.counters,
+        // The workers count their own traffic; the primary knows connections per worker.
+        detail: () => {
+          const pool = tcp.pool.stats();
+          tcp.counters.accepted = pool.accepted;
+          tcp.counters.active = pool.workers.reduce((sum, w) => sum + w.active, 0);
+          return pool;
+        },
+      };
     } else {
       const tcp = await start('tcp', () =>
         startTcp({
@@ -203,7 +212,13 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
         ...common,
         port: config.ports.http,
         maxBodyBytes: config.maxBodyBytes,
-        page: () => describePage(config.host, ports, caCert),
+        page: (httpPort) =>
+          buildDashboard({
+            host: config.host,
+            ports: { ...ports, http: httpPort },
+            caCert,
+            secretFile: secret.secretFile,
+          }),
         stats,
         shed,
       }),
@@ -214,6 +229,36 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
     await close();
     throw error;
   }
+}
+
+/**
+ * The tls endpoint's certificate: `--cert`/`--key` (and `--ca-cert` for the ready line) when
+ * given, so that every instance behind a load balancer presents the same one; else dev
+ * certificates generated into (and reused from) `<state-dir>/certs`.
+ */
+async function loadCertificates(
+  config: ServiceConfig,
+  stateDir: string,
+): Promise<{ certs: { server: { cert: string; key: string } }; caCert: string }> {
+  if (config.cert === undefined && config.key === undefined) {
+    if (config.caCert !== undefined) {
+      throw new CertificateError('--ca-cert needs --cert and --key (the certificate it signed)');
+    }
+    const certs = await generateDevCertificates({ dir: join(stateDir, 'certs'), client: true });
+    return { certs, caCert: resolve(certs.files.caCert) };
+  }
+  if (config.cert === undefined || config.key === undefined) {
+    throw new CertificateError('--cert and --key go together: pass both PEM files');
+  }
+  const read = (flag: string, path: string) =>
+    readFile(path, 'utf8').catch((error: unknown) => {
+      throw new CertificateError(`cannot read ${flag} ${path}: ${String(error)}`, error);
+    });
+  const cert = await read('--cert', config.cert);
+  const key = await read('--key', config.key);
+  const caCert = resolve(config.caCert ?? config.cert);
+  await read(config.caCert === undefined ? '--cert' : '--ca-cert', caCert);
+  return { certs: { server: { cert, key } }, caCert };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

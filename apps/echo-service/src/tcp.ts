@@ -27,6 +27,7 @@ export function createTcpHandler(options: TcpHandlerOptions): (conn: Connection)
       }).catch(() => false);
       if (!ok) {
         counters.failed++;
+        counters.authFailures++;
         conn.destroy();
         return;
       }
@@ -36,6 +37,7 @@ export function createTcpHandler(options: TcpHandlerOptions): (conn: Connection)
         counters.bytesIn += chunk.byteLength;
         await conn.write(chunk);
         counters.bytesOut += chunk.byteLength;
+        counters.messages++;
       }
     } catch (error) {
       if (!conn.signal.aborted) counters.failed++;

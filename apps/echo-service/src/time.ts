@@ -14,6 +14,7 @@ class CountingTimeServer extends UdpTimeServer {
 
   override handleReceive(datagram: Buffer, rinfo: RemoteInfo): void {
     this.counters.accepted++;
+    this.counters.messages++;
     this.counters.bytesIn += datagram.length;
     this.counters.bytesOut += 24;
     super.handleReceive(datagram, rinfo);

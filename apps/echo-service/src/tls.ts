@@ -1,10 +1,11 @@
 /**
  * tls endpoint: `@net/tls` with dev certificates generated into `<state-dir>/certs` (a local
- * CA, a server certificate for localhost/127.0.0.1/::1 and a client certificate); echo.
+ * CA, a server certificate for localhost/127.0.0.1/::1 and a client certificate), or the
+ * certificate given with `--cert`/`--key`; echo.
  * With `clientCa`, clients must present a certificate signed by it.
  */
 import type { TLSSocket } from 'node:tls';
-import { createTlsServer, type DevCertificates, type TlsServer } from '@net/tls';
+import { createTlsServer, type TlsServer } from '@net/tls';
 import { createCounters, type EndpointCounters } from './stats.js';
 import { describe } from './tcp.js';
 
@@ -12,7 +13,8 @@ import { describe } from './tcp.js';
 export interface StartTlsOptions {
   host: string;
   port: number;
-  certs: DevCertificates;
+  /** The server certificate (chain) and key, PEM. */
+  certs: { server: { cert: string; key: string } };
   /** PEM of the CA client certificates must chain to (mutual TLS), if any. */
   clientCa?: string | undefined;
   handshakeTimeout: number;
@@ -57,6 +59,7 @@ export async function startTls(options: StartTlsOptions): Promise<TlsEndpoint> {
       socket.on('data', (chunk: Buffer) => {
         counters.bytesIn += chunk.length;
         counters.bytesOut += chunk.length;
+        counters.messages++;
         if (!socket.write(chunk)) socket.pause();
       });
       socket.on('drain', () => socket.resume());

@@ -21,6 +21,7 @@ export async function startUdp(options: {
   const server = createUdpServer(
     (msg) => {
       counters.accepted++;
+      counters.messages++;
       counters.bytesIn += msg.data.byteLength;
       counters.bytesOut += msg.data.byteLength;
       return msg.reply(msg.data);
