@@ -73,14 +73,15 @@ describe('spawnWorkers', () => {
     const traffic = onB.map(async (c) => {
       for (let i = 0; i < 50; i++) expect(await c.ask(`b${i}`)).toBe(`b${i}`);
     });
+    // Listen for every close before the kill: a socket that closes while we await another
+    // would otherwise emit 'close' before anyone listens.
+    const closed = onA.map((c) => once(c.socket, 'close'));
     process.kill(pidA, 'SIGKILL');
-    for (const c of onA) {
-      await withTimeout(
-        once(c.socket, 'close'),
-        5_000,
-        () => 'connection on the killed worker stayed open',
-      );
-    }
+    await withTimeout(
+      Promise.all(closed),
+      5_000,
+      () => 'connection on the killed worker stayed open',
+    );
     await Promise.all(traffic);
     for (const c of onB) expect(await c.ask('still here')).toBe('still here');
 
