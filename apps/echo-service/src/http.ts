@@ -37,6 +37,9 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
+/** Shortest time between two builds of the `/stats` answer (requests in between share it). */
+export const STATS_MIN_INTERVAL_MS = 200;
+
 /** Starts the http endpoint. */
 export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint> {
   const counters = createCounters();
@@ -96,6 +99,20 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     });
   };
 
+  // /stats is built at most once per STATS_MIN_INTERVAL_MS and shared by the requests in
+  // between: @net/tcp-server's stats() walks the open connections, so a flood of /stats
+  // requests must not turn into one walk per request.
+  let snapshot: unknown;
+  let snapshotAt = Number.NEGATIVE_INFINITY;
+  const statsSnapshot = (): unknown => {
+    const now = performance.now();
+    if (now - snapshotAt >= STATS_MIN_INTERVAL_MS) {
+      snapshot = options.stats();
+      snapshotAt = now;
+    }
+    return snapshot;
+  };
+
   const server = createServer(
     {
       requestTimeout: options.idleTimeout,
@@ -130,7 +147,7 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
           if (allow(['GET'])) json(res, 200, { status: 'ok' });
           return;
         case '/stats':
-          if (allow(['GET'])) json(res, 200, options.stats());
+          if (allow(['GET'])) json(res, 200, statsSnapshot());
           return;
         case '/echo':
           if (allow(['POST'])) echo(req, res);

@@ -5,8 +5,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
+import { STATS_MIN_INTERVAL_MS } from '../src/http.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built CLI. */
@@ -215,6 +217,9 @@ export function checkAgainst(served: Served, extra: string[] = []) {
 /** GET a JSON document from the http endpoint. */
 // biome-ignore lint/suspicious/noExplicitAny: the tests read arbitrary JSON documents
 export async function getJson(port: number, path: string): Promise<any> {
+  // /stats answers are shared for STATS_MIN_INTERVAL_MS: wait that long so the answer is
+  // built after whatever the test just did.
+  if (path === '/stats') await sleep(STATS_MIN_INTERVAL_MS + 50);
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return res.json();
 }
