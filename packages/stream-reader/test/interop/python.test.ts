@@ -1,22 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { describe, expect, it } from 'vitest';
 import { createStreamReader } from '../../src/index.js';
 
-const python = process.env.PYTHON ?? 'python3';
 const script = fileURLToPath(new URL('./frame_client.py', import.meta.url));
-
-function requirePython(): void {
-  const probe = spawnSync(python, ['-c', 'import sys; assert sys.version_info >= (3, 9)']);
-  if (probe.status !== 0) {
-    throw new Error(
-      `This interop test needs Python 3.9+ as "${python}" (Debian: apt-get install python3)`,
-    );
-  }
-}
 
 describe('interop with a Python socket peer', () => {
   it('reads frames and lines sent in random slices by Python', async () => {
@@ -41,17 +31,12 @@ describe('interop with a Python socket peer', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as { port: number };
-    const child = spawn(python, [script, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      const [code] = (await once(child, 'exit')) as [number];
+      const { code, output } = await runPeer(PYTHON, [script, String(port)], { timeout: 30_000 });
       await served;
       expect(output.trim()).toBe('OK');
       expect(code).toBe(0);
     } finally {
-      child.kill();
       server.close();
     }
   }, 30_000);

@@ -1,35 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/index.js';
 import { echo, startServer } from '../helpers.js';
 
-const python = process.env.PYTHON ?? 'python3';
 const script = fileURLToPath(new URL('./echo_client.py', import.meta.url));
 
-function requirePython(): void {
-  const probe = spawnSync(python, ['-c', 'import sys; assert sys.version_info >= (3, 9)']);
-  if (probe.status !== 0) {
-    throw new Error(
-      `This interop test needs Python 3.9+ as "${python}" (Debian: apt-get install python3)`,
-    );
-  }
-}
-
-async function runClient(mode: string, port: number): Promise<{ code: number; output: string }> {
-  const child = spawn(python, [script, mode, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const timer = setTimeout(() => child.kill(), 25_000);
-  try {
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const [code] = (await once(child, 'exit')) as [number];
-    return { code, output: output.trim() };
-  } finally {
-    clearTimeout(timer);
-    child.kill();
-  }
+async function runClient(
+  mode: string,
+  port: number,
+): Promise<{ code: number | null; output: string }> {
+  const { code, output } = await runPeer(PYTHON, [script, mode, String(port)], { timeout: 25_000 });
+  return { code, output: output.trim() };
 }
 
 describe('interop with Python socket clients', () => {

@@ -1,8 +1,8 @@
 import type { TLSSocket } from 'node:tls';
+import { requirePeer, runPeer as run } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spkiFingerprint } from '../../src/index.js';
 import { devCerts, useCleanups, waitFor } from '../helpers.js';
-import { requirePeer, run } from './peers.js';
 
 /** A tiny HTTP/1.1 handler: answers every request with its TLS facts and closes. */
 function httpHandler(socket: TLSSocket, peer: { subject: string } | null): void {

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { requirePeer, runPeer as run } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PeerIdentity } from '../../src/index.js';
 import { devCerts, expiredServerCert, tempDir, useCleanups, waitFor } from '../helpers.js';
-import { requirePeer, run } from './peers.js';
 
 /** Answers the first line with `echo:<line> peer:<subject>` and closes. */
 function lineHandler(socket: TLSSocket, peer: PeerIdentity | null): void {

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as tcpConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { PYTHON as python, requirePeer, runPeer as run } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectTls, wrapSocket } from '../../src/index.js';
 import { devCerts, echo, roundTrip, useCleanups } from '../helpers.js';
-import { python, requirePeer, run } from './peers.js';
 
 const script = fileURLToPath(new URL('./ssl_echo.py', import.meta.url));
 const { defer, serve } = useCleanups();

@@ -1,36 +1,16 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { type PeerResult, PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { describe, expect, it } from 'vitest';
 import { createUdpClient, createUdpServer, formatCtime, udpRequest } from '../../src/index.js';
 import { echoServer, onCleanup } from '../helpers.js';
 
-const python = process.env.PYTHON ?? 'python3';
 const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
-function requirePython(): void {
-  const probe = spawnSync(python, ['-c', 'import sys; assert sys.version_info >= (3, 9)']);
-  if (probe.status !== 0) {
-    throw new Error(
-      `This interop test needs Python 3.9+ as "${python}" (Debian: apt-get install python3)`,
-    );
-  }
-}
-
 /** Runs a Python script to completion (killed after 20 s); returns its exit code and output. */
-async function runPython(
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  onCleanup(() => child.kill());
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const timer = setTimeout(() => child.kill(), 20_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return { code, output };
+function runPython(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<PeerResult> {
+  return runPeer(PYTHON, args, { env, timeout: 20_000 });
 }
 
 describe('interop with Python socket peers', () => {
@@ -90,7 +70,7 @@ describe('interop with Python socket peers', () => {
 
   it('udpRequest and createUdpClient talk to a Python server', async () => {
     requirePython();
-    const child: ChildProcess = spawn(python, [script('echo_peer.py'), 'server', '127.0.0.1'], {
+    const child: ChildProcess = spawn(PYTHON, [script('echo_peer.py'), 'server', '127.0.0.1'], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     onCleanup(() => child.kill());

@@ -1,0 +1,94 @@
+/**
+ * `@net/test-peers` (private, never published): what the interop tests of every `@net`
+ * package need from an independent peer. {@link requirePeer} fails (never skips) when the
+ * peer is missing, naming what to install; {@link runPeer} runs it to completion with a
+ * deadline and hands back its exit code and output.
+ *
+ * @example
+ * ```ts
+ * import { PYTHON, requirePython, runPeer } from '@net/test-peers';
+ *
+ * requirePython();
+ * const { code, output } = await runPeer(PYTHON, ['client.py', String(port)]);
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { spawn, spawnSync } from 'node:child_process';
+
+/** The Python the interop tests run (pyenv's 3.11 here and on CI), overridable with `PYTHON`. */
+export const PYTHON = process.env.PYTHON ?? 'python3';
+
+/** Throws (so the test fails, never skips) unless `command args` runs and exits 0. */
+export function requirePeer(command: string, args: string[], install: string): void {
+  const probe = spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 });
+  if (probe.error !== undefined || probe.status !== 0) {
+    throw new Error(`This interop test needs "${command}" (${install})`);
+  }
+}
+
+/** {@link requirePeer} for the Python interop peers: Python 3.9 or newer. */
+export function requirePython(command: string = PYTHON): void {
+  requirePeer(
+    command,
+    ['-c', 'import sys; assert sys.version_info >= (3, 9)'],
+    'Python 3.9+; Debian: apt-get install python3',
+  );
+}
+
+/** What {@link runPeer} resolves with. */
+export interface PeerResult {
+  /** Exit code; `null` when a signal (the deadline's, for one) ended it. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, in the order they arrived. */
+  output: string;
+}
+
+/** Options of {@link runPeer}. */
+export interface RunPeerOptions {
+  /** Written to stdin; stdin is closed after it unless `keepStdinOpen`. */
+  input?: string;
+  keepStdinOpen?: boolean;
+  /** Ms before the peer is killed (SIGKILL). Default 20,000. */
+  timeout?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Called with all of stdout so far, each time more arrives. */
+  onStdout?: (stdout: string) => void;
+}
+
+/** Runs `command args` to completion, killed after `timeout`; never rejects. */
+export function runPeer(
+  command: string,
+  args: string[],
+  options: RunPeerOptions = {},
+): Promise<PeerResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 20_000);
+    child.stdout.on('data', (data) => {
+      stdout += data;
+      output += data;
+      options.onStdout?.(stdout);
+    });
+    child.stderr.on('data', (data) => {
+      stderr += data;
+      output += data;
+    });
+    child.stdin.on('error', () => undefined); // a peer that exits before reading its input
+    if (options.input !== undefined) child.stdin.write(options.input);
+    if (!options.keepStdinOpen) child.stdin.end();
+    child.on('error', (error) => {
+      stderr += String(error);
+      output += String(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, output });
+    });
+  });
+}
