@@ -1,28 +1,16 @@
 /**
- * Error classes for `@net/stream-reader`, and {@link NetError}, the base class every
- * `@net/*` package extends so that callers can branch on a stable `code`.
+ * Error classes for `@net/stream-reader`. {@link NetError}, the base class every `@net/*`
+ * package extends, lives in `@net/core` and is re-exported here for compatibility.
  */
+import {
+  AbortedError,
+  InvalidArgumentError,
+  NetError,
+  type NetErrorOptions,
+  TimeoutError,
+} from '@net/core';
 
-/** Options accepted by every {@link NetError} constructor. */
-export interface NetErrorOptions {
-  /** The error this one wraps, if any. */
-  cause?: unknown;
-}
-
-/**
- * Base class of every error thrown by an `@net/*` package. `code` is stable across
- * releases (test and branch on it); `message` is for humans and may change.
- */
-export class NetError extends Error {
-  /** Stable, machine-readable error code such as `ERR_STREAM_EOF`. */
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: NetErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export { InvalidArgumentError, NetError, type NetErrorOptions };
 
 /** The stream ended (or closed) before the requested bytes arrived. */
 export class StreamEOFError extends NetError {
@@ -62,30 +50,20 @@ export class MaxLengthError extends NetError {
 }
 
 /** A read did not complete within its `timeout`. No bytes were consumed. */
-export class ReadTimeoutError extends NetError {
-  /** The timeout that elapsed, in milliseconds. */
-  readonly timeout: number;
-
+export class ReadTimeoutError extends TimeoutError {
   constructor(timeout: number) {
     super(
-      'ERR_TIMEOUT',
+      timeout,
       `Read timed out after ${timeout} ms; the bytes received so far stay buffered, ` +
         'so the read can be retried or the connection closed',
     );
-    this.timeout = timeout;
   }
 }
 
 /** A read was cancelled through its `signal`. No bytes were consumed. */
-export class ReadAbortedError extends NetError {
+export class ReadAbortedError extends AbortedError {
   constructor(reason: unknown) {
-    super(
-      'ERR_ABORTED',
-      'Read was aborted by its signal; the bytes received so far stay buffered',
-      {
-        cause: reason,
-      },
-    );
+    super('Read was aborted by its signal; the bytes received so far stay buffered', reason);
   }
 }
 
@@ -104,12 +82,5 @@ export class ReaderReleasedError extends NetError {
       'ERR_READER_RELEASED',
       'This StreamReader was released; read from the stream directly or create a new reader',
     );
-  }
-}
-
-/** An argument or option is out of range or of the wrong type. */
-export class InvalidArgumentError extends NetError {
-  constructor(message: string) {
-    super('ERR_INVALID_ARGUMENT', message);
   }
 }

@@ -13,12 +13,9 @@ import {
   type StreamReader,
   type StreamReaderOptions,
 } from '@net/stream-reader';
+import type { ConnectionState } from './context.js';
 import { ConnectionClosedError } from './errors.js';
 
-/** Internal: aborts `conn.signal` with a reason (server shutdown, idle timeout, close). */
-export const kAbort = Symbol('abort');
-/** Internal: whether `conn.signal` has been aborted, without creating the signal. */
-export const kAborted = Symbol('aborted');
 /** Internal: stops reading for the handler (it returned); the server then discards input. */
 export const kDetach = Symbol('detach');
 
@@ -51,15 +48,20 @@ export class Connection implements AsyncIterable<Uint8Array> {
   #direct: DirectState | undefined;
   readonly #writeHighWaterMark: number;
   #drainWaiters: Waiter[] = [];
-  #controller: AbortController | undefined;
-  #abortReason: unknown = undefined;
+  readonly #state: ConnectionState;
 
   /** @internal Created by the server; handlers receive it. */
-  constructor(socket: Socket, readerOptions: StreamReaderOptions, writeHighWaterMark: number) {
+  constructor(
+    socket: Socket,
+    readerOptions: StreamReaderOptions,
+    writeHighWaterMark: number,
+    state: ConnectionState,
+  ) {
     this.socket = socket;
-    this.remoteAddress = socket.remoteAddress;
-    this.remotePort = socket.remotePort;
-    this.remoteFamily = socket.remoteFamily;
+    this.remoteAddress = state.remoteAddress;
+    this.remotePort = state.remotePort;
+    this.remoteFamily = state.remoteFamily;
+    this.#state = state;
     this.#readerOptions = readerOptions;
     this.#writeHighWaterMark = Math.max(writeHighWaterMark, socket.writableHighWaterMark);
     socket.on('drain', this.#onDrain);
@@ -74,16 +76,21 @@ export class Connection implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Aborted when the connection closes (reason `ERR_CONNECTION_CLOSED`), when it is idle
-   * past `idleTimeout` (`ERR_IDLE_TIMEOUT`), or when the server shuts down
-   * (`ERR_SERVER_CLOSING`). Pass it to reads and other work that should stop then.
+   * Aborted when the connection closes (reason `ERR_CONNECTION_CLOSED`), when it makes no
+   * progress for `idleTimeout` (`ERR_IDLE_TIMEOUT`), when it misses its `handshakeTimeout`
+   * (`ERR_HANDSHAKE_TIMEOUT`), or when the server shuts down (`ERR_SERVER_CLOSING`). Pass
+   * it to reads and other work that should stop then.
    */
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
-    }
-    return this.#controller.signal;
+    return this.#state.signal;
+  }
+
+  /**
+   * Ends the connection's first phase (say, after authenticating the client): the
+   * server's `handshakeTimeout` clock stops, `idleTimeout` goes on. Later calls do nothing.
+   */
+  markEstablished(): void {
+    this.#state.markEstablished();
   }
 
   /** The StreamReader that serves this connection's reads (for `release()` and the like). */
@@ -257,7 +264,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   write(data: Uint8Array | string): Promise<void> {
     const socket = this.socket;
     if (!socket.writable) {
-      return rejected(new ConnectionClosedError(socket.errored ?? undefined));
+      return rejected(closedError(socket));
     }
     if (socket.write(data) || socket.writableLength < this.#writeHighWaterMark) return RESOLVED;
     const drained = new Promise<void>((resolve, reject) => {
@@ -306,18 +313,6 @@ export class Connection implements AsyncIterable<Uint8Array> {
     }
   }
 
-  /** @internal */
-  get [kAborted](): boolean {
-    return this.#abortReason !== undefined;
-  }
-
-  /** @internal */
-  [kAbort](reason: unknown): void {
-    if (this.#abortReason !== undefined) return;
-    this.#abortReason = reason;
-    this.#controller?.abort(reason);
-  }
-
   readonly #onDrain = (): void => {
     if (this.#drainWaiters.length === 0) return;
     const waiters = this.#drainWaiters;
@@ -327,12 +322,10 @@ export class Connection implements AsyncIterable<Uint8Array> {
 
   readonly #onError = (error: Error): void => {
     if (this.#direct !== undefined && this.#direct.error === undefined) this.#direct.error = error;
-    this[kAbort](new ConnectionClosedError(error));
   };
 
   readonly #onClose = (): void => {
-    const error = new ConnectionClosedError(this.socket.errored ?? undefined);
-    this[kAbort](error);
+    const error = closedError(this.socket);
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const waiter of waiters) waiter.reject(error);
@@ -359,4 +352,10 @@ function rejected(error: Error): Promise<never> {
   const promise = Promise.reject(error);
   promise.catch(noop);
   return promise;
+}
+
+/** The error of a write to (or the signal of) a closed connection. */
+export function closedError(socket: Socket): ConnectionClosedError {
+  const cause = socket.errored ?? undefined;
+  return new ConnectionClosedError(undefined, cause === undefined ? undefined : { cause });
 }

@@ -1,7 +1,8 @@
 /**
- * `@net/tcp-server`: socketserver-style TCP servers (Python Cookbook recipe 11.2): a
- * handler per connection, with limits, idle timeouts, graceful shutdown and statistics,
- * that keeps serving when clients reset, stall or never read.
+ * `@net/tcp-server`: socketserver-style TCP servers (Python Cookbook recipe 11.2), and the
+ * one connection lifecycle every `@net` stream server (TLS, ipc, bulk) is built on: limits
+ * counted from accept, a first-phase deadline, idle timeouts in both directions, graceful
+ * shutdown and the same statistics everywhere.
  *
  * @example
  * ```ts
@@ -20,8 +21,10 @@
  * @packageDocumentation
  */
 export { Connection } from './connection.js';
+export type { ConnectionContext } from './context.js';
 export {
   ConnectionClosedError,
+  HandshakeTimeoutError,
   IdleTimeoutError,
   InvalidArgumentError,
   ListenError,
@@ -30,7 +33,9 @@ export {
   ServerStateError,
 } from './errors.js';
 export {
-  type ErrorSource,
+  type ErrorContext,
+  type ErrorHook,
+  type ErrorPhase,
   type RemoteInfo,
   TCP_SERVER_DEFAULTS,
   type TcpServerOptions,
@@ -38,7 +43,10 @@ export {
 export {
   type CloseOptions,
   type ConnectionHandler,
+  createSocketServer,
   createTcpServer,
+  reportError,
+  type SocketHandler,
   type TcpAddress,
   type TcpListenOptions,
   TcpServer,

@@ -1,8 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { NetError } from '@net/stream-reader';
-import { Connection, kAbort, kAborted, kDetach } from './connection.js';
+import { checkCount, checkMs, NetError } from '@net/core';
+import { Connection, closedError, kDetach } from './connection.js';
+import { type ConnectionContext, ConnectionState } from './context.js';
 import {
   ConnectionClosedError,
+  HandshakeTimeoutError,
   IdleTimeoutError,
   InvalidArgumentError,
   ListenError,
@@ -10,9 +12,8 @@ import {
   ServerStateError,
 } from './errors.js';
 import {
-  checkCount,
-  checkMs,
-  type ErrorSource,
+  type ErrorContext,
+  type ErrorPhase,
   type RemoteInfo,
   type ResolvedOptions,
   resolveOptions,
@@ -21,6 +22,14 @@ import {
 
 /** A connection handler: serve `conn`; when the returned promise settles, the connection ends. */
 export type ConnectionHandler = (conn: Connection) => unknown;
+
+/**
+ * A socket handler, for servers built on this lifecycle (TLS, ipc, bulk): serve the
+ * accepted `socket` (wrap it, authenticate, read a header, ...) and call
+ * `context.markEstablished()` once the first phase is done. When the returned promise
+ * settles, the connection ends.
+ */
+export type SocketHandler = (socket: Socket, context: ConnectionContext) => unknown;
 
 /** `listen()` on a TCP address. */
 export interface TcpListenOptions {
@@ -60,9 +69,12 @@ export interface CloseOptions {
   timeout?: number;
 }
 
-/** Counters returned by {@link TcpServer.stats}. */
+/**
+ * Counters returned by {@link TcpServer.stats}: the same fields in every `@net` stream
+ * server (TLS, ipc and bulk servers add their own).
+ */
 export interface TcpServerStats {
-  /** Connections open now (served, being verified, or ending). */
+  /** Connections open now (in their first phase, served, or ending). */
   active: number;
   /** Connections taken in, including refused ones. */
   accepted: number;
@@ -76,8 +88,10 @@ export interface TcpServerStats {
   handlerErrors: number;
   /** Socket errors from peers (`ECONNRESET`, `EPIPE`, ...); normal on the Internet, never reported. */
   socketErrors: number;
-  /** Connections closed by `idleTimeout`. */
+  /** Connections closed by `idleTimeout` or `handshakeTimeout`. */
   timeouts: number;
+  /** Connections whose handler failed before the first phase was done (bad handshake, wrong key, bad header). */
+  handshakeFailures: number;
 }
 
 type State = 'idle' | 'listening' | 'closing' | 'closed';
@@ -90,6 +104,7 @@ const CONSEQUENCES = new Set([
   'ERR_READER_RELEASED',
   'ERR_CONNECTION_CLOSED',
   'ERR_IDLE_TIMEOUT',
+  'ERR_HANDSHAKE_TIMEOUT',
   'ERR_SERVER_CLOSING',
 ]);
 
@@ -99,10 +114,12 @@ const CONSEQUENCES = new Set([
  * Create it with {@link createTcpServer}.
  */
 export class TcpServer {
-  readonly #handler: ConnectionHandler;
+  readonly #run: (state: ConnectionState) => unknown;
+  readonly #kind: 'connection' | 'socket';
   readonly #options: ResolvedOptions;
   readonly #server: Server;
-  readonly #sockets = new Map<Socket, Connection | undefined>();
+  /** Every open connection, by its accepted socket. */
+  readonly #sockets = new Map<Socket, ConnectionState>();
   /** Sockets whose handler has returned; they close once the peer ends or `endTimeout` passes. */
   readonly #ending = new Set<Socket>();
   #state: State = 'idle';
@@ -114,24 +131,42 @@ export class TcpServer {
   #handlerErrors = 0;
   #socketErrors = 0;
   #timeouts = 0;
+  #handshakeFailures = 0;
   #closedBytesIn = 0;
   #closedBytesOut = 0;
   #closing: Promise<void> | undefined;
   /** Resolved by {@link TcpServer.#checkSettled} during close(): when no socket is open (and no handler runs, unless `socketsOnly`). */
   #waiter: { resolve: () => void; socketsOnly: boolean } | undefined;
 
-  constructor(handler: ConnectionHandler, options: TcpServerOptions = {}) {
+  /**
+   * Prefer {@link createTcpServer} (a {@link Connection} per client) or
+   * {@link createSocketServer} (the accepted socket and its context).
+   */
+  constructor(
+    handler: ConnectionHandler | SocketHandler,
+    options?: TcpServerOptions,
+    kind: 'connection' | 'socket' = 'connection',
+  ) {
     if (typeof handler !== 'function') {
       throw new InvalidArgumentError('handler must be a function (conn) => Promise<void>');
     }
-    this.#handler = handler;
     this.#options = resolveOptions(options);
+    this.#kind = kind;
+    const { reader, writeHighWaterMark } = this.#options;
+    this.#run =
+      kind === 'socket'
+        ? (state) => (handler as SocketHandler)(state.active, state)
+        : (state) => {
+            const conn = new Connection(state.active, reader, writeHighWaterMark, state);
+            state.connection = conn;
+            return (handler as ConnectionHandler)(conn);
+          };
     // Half-open on: a client that ends its side still gets our answers (echo after shutdown(SHUT_WR)).
     this.#server = createServer({ allowHalfOpen: true });
     this.#server.on('connection', (socket: Socket) => this.handleConnection(socket));
     // Accept failures (EMFILE under a connection flood) must not crash the process; libuv retries.
     this.#server.on('error', (error) => {
-      if (!this.#binding) this.#report(error, undefined, 'accept');
+      if (!this.#binding) this.#report(error, 'accept', undefined);
     });
   }
 
@@ -215,8 +250,8 @@ export class TcpServer {
 
   /**
    * Serves a socket accepted elsewhere (for example one a primary process passed to this
-   * worker), with the same limits, `verify`, idle timeout, statistics and shutdown as
-   * the server's own connections.
+   * worker), with the same limits, `verify`, deadlines, statistics and shutdown as the
+   * server's own connections.
    */
   handleConnection(socket: Socket): void {
     socket.on('error', this.#onSocketError);
@@ -225,7 +260,7 @@ export class TcpServer {
       this.#refused++;
       return;
     }
-    const { maxConnections } = this.#options;
+    const { maxConnections, idleTimeout, handshakeTimeout, verify } = this.#options;
     if (
       this.#state === 'closing' ||
       this.#state === 'closed' ||
@@ -235,26 +270,25 @@ export class TcpServer {
       socket.destroy();
       return;
     }
-    this.#sockets.set(socket, undefined);
-    socket.once('close', () => this.#onClose(socket));
+    const state = new ConnectionState(socket, this.#onEstablished, this.#onUseSocket);
+    // A plain TCP server has a first phase only when it sets handshakeTimeout.
+    if (this.#kind === 'connection' && handshakeTimeout === 0) state.established = true;
+    this.#sockets.set(socket, state);
+    socket.once('close', () => this.#onClose(state));
     socket.allowHalfOpen = true;
     if (this.#options.noDelay) socket.setNoDelay(true);
     if (this.#options.keepAlive > 0) socket.setKeepAlive(true, this.#options.keepAlive);
-    const { verify } = this.#options;
+    // Both clocks run from accept: a client in verify or in its handshake is bound by them too.
+    socket.on('timeout', () => this.#onIdle(state));
+    if (idleTimeout > 0) socket.setTimeout(idleTimeout);
+    if (handshakeTimeout > 0) {
+      state.handshakeTimer = setTimeout(this.#onHandshakeTimeout, handshakeTimeout, state);
+    }
     if (verify === undefined) {
-      this.#serve(socket);
+      this.#serve(state);
       return;
     }
     socket.pause(); // nothing is read before the client is verified
-    // A client that stalls a slow verify is still bound by idleTimeout.
-    const onTimeout = (): void => {
-      this.#timeouts++;
-      socket.destroy();
-    };
-    if (this.#options.idleTimeout > 0) {
-      socket.setTimeout(this.#options.idleTimeout);
-      socket.once('timeout', onTimeout);
-    }
     const remote: RemoteInfo = {
       address: socket.remoteAddress,
       port: socket.remotePort,
@@ -268,19 +302,14 @@ export class TcpServer {
       verdict = Promise.reject(error);
     }
     if (verdict === true) {
-      socket.off('timeout', onTimeout);
-      this.#serve(socket);
+      this.#serve(state);
       return;
     }
     Promise.resolve(verdict).then(
-      (ok) => {
-        socket.off('timeout', onTimeout);
-        this.#afterVerify(socket, ok === true);
-      },
+      (ok) => this.#afterVerify(state, ok === true),
       (error) => {
-        socket.off('timeout', onTimeout);
-        this.#report(error, undefined, 'verify');
-        this.#afterVerify(socket, false);
+        this.#report(error, 'verify', state);
+        this.#afterVerify(state, false);
       },
     );
   }
@@ -302,6 +331,7 @@ export class TcpServer {
       handlerErrors: this.#handlerErrors,
       socketErrors: this.#socketErrors,
       timeouts: this.#timeouts,
+      handshakeFailures: this.#handshakeFailures,
     };
   }
 
@@ -332,7 +362,11 @@ export class TcpServer {
         ? new Promise<void>((resolve) => server.close(() => resolve()))
         : Promise.resolve();
     const reason = new ServerClosingError();
-    for (const conn of this.#sockets.values()) conn?.[kAbort](reason);
+    for (const state of this.#sockets.values()) {
+      // A connection still in its first phase has nothing to finish: drop it now.
+      if (!state.established && state.handshakeTimer !== undefined) state.destroy();
+      else state.abort(reason);
+    }
     // Connections whose handler is done only wait for their peer: close them once flushed.
     for (const socket of this.#ending) closeWhenFlushed(socket);
     let timer: NodeJS.Timeout | undefined;
@@ -342,7 +376,7 @@ export class TcpServer {
       this.#checkSettled();
     });
     clearTimeout(timer);
-    for (const socket of this.#sockets.keys()) socket.destroy();
+    for (const state of this.#sockets.values()) state.destroy();
     await new Promise<void>((resolve) => {
       this.#waiter = { resolve, socketsOnly: true };
       this.#checkSettled();
@@ -351,82 +385,126 @@ export class TcpServer {
     this.#state = 'closed';
   }
 
-  #afterVerify(socket: Socket, ok: boolean): void {
-    if (socket.destroyed) return; // the client left while being verified
+  #afterVerify(state: ConnectionState, ok: boolean): void {
+    if (state.raw.destroyed) return; // the client left while being verified
     if (!ok || this.#state === 'closing' || this.#state === 'closed') {
       this.#refused++;
-      socket.destroy();
+      state.destroy();
       return;
     }
-    this.#serve(socket);
+    this.#serve(state);
   }
 
-  #serve(socket: Socket): void {
-    const conn = new Connection(socket, this.#options.reader, this.#options.writeHighWaterMark);
-    this.#sockets.set(socket, conn);
-    const { idleTimeout, endTimeout } = this.#options;
-    let running = true;
-    socket.on('timeout', () => {
-      if (running && !conn[kAborted]) {
-        this.#timeouts++;
-        conn[kAbort](new IdleTimeoutError(idleTimeout));
-      }
-      socket.destroy();
-    });
-    if (idleTimeout > 0) socket.setTimeout(idleTimeout);
+  #serve(state: ConnectionState): void {
+    state.running = true;
     this.#running++;
     let result: unknown;
     try {
-      result = this.#handler(conn);
+      result = this.#run(state);
     } catch (error) {
       result = Promise.reject(error);
     }
     Promise.resolve(result).then(
       () => {
         // Done: end our side, drop what the peer still sends, give it endTimeout to close.
-        running = false;
+        state.running = false;
         this.#running--;
+        clearTimeout(state.handshakeTimer);
+        const socket = state.active;
         if (!socket.destroyed) {
-          conn[kDetach]();
+          state.connection?.[kDetach]();
           socket.resume();
           socket.end();
-          socket.setTimeout(endTimeout);
-          this.#ending.add(socket);
+          socket.setTimeout(this.#options.endTimeout);
+          this.#ending.add(state.raw);
           if (this.#state === 'closing') closeWhenFlushed(socket);
         }
         this.#checkSettled();
       },
       (error) => {
-        running = false;
+        state.running = false;
         this.#running--;
-        this.#fail(conn, error);
+        this.#fail(state, error);
         this.#checkSettled();
       },
     );
   }
 
-  /** The handler threw: report it unless it only saw its connection go away; close that connection. */
-  #fail(conn: Connection, error: unknown): void {
-    const consequence = conn[kAborted] && error instanceof NetError && CONSEQUENCES.has(error.code);
+  /**
+   * The handler threw: report it unless it only saw its connection go away (or it was a
+   * peer's failed handshake); close that connection.
+   */
+  #fail(state: ConnectionState, error: unknown): void {
+    clearTimeout(state.handshakeTimer);
+    const consequence = state.aborted && error instanceof NetError && CONSEQUENCES.has(error.code);
     if (!consequence) {
-      this.#handlerErrors++;
-      this.#report(error, conn, 'handler');
+      if (state.established) {
+        this.#handlerErrors++;
+        this.#report(error, 'handler', state);
+      } else {
+        this.#handshakeFailures++;
+        if (this.#options.onError !== undefined) this.#report(error, 'handshake', state);
+      }
     }
-    conn[kAbort](new ConnectionClosedError(error));
-    conn.socket.destroy();
+    state.abort(new ConnectionClosedError(undefined, { cause: error }));
+    state.destroy();
   }
 
-  #report(error: unknown, conn: Connection | undefined, source: ErrorSource): void {
+  #report(error: unknown, phase: ErrorPhase, state: ConnectionState | undefined): void {
+    const context: ErrorContext = {
+      phase,
+      remoteAddress: state?.remoteAddress,
+      remotePort: state?.remotePort,
+    };
     const { onError } = this.#options;
     try {
-      if (onError !== undefined) onError(error, conn, source);
-      else defaultOnError(error, conn, source);
+      if (onError !== undefined) onError(error, context);
+      else reportError('@net/tcp-server', error, context);
     } catch (hookError) {
-      defaultOnError(hookError, conn, source);
+      reportError('@net/tcp-server', hookError, context);
     }
   }
 
-  #onClose(socket: Socket): void {
+  /** No progress either way for idleTimeout (or endTimeout once the handler is done). */
+  #onIdle(state: ConnectionState): void {
+    if (!this.#ending.has(state.raw) && !state.aborted) {
+      this.#timeouts++;
+      state.abort(new IdleTimeoutError(this.#options.idleTimeout));
+    }
+    state.destroy();
+  }
+
+  readonly #onHandshakeTimeout = (state: ConnectionState): void => {
+    state.handshakeTimer = undefined;
+    if (state.established || state.raw.destroyed) return;
+    this.#timeouts++;
+    const error = new HandshakeTimeoutError(this.#options.handshakeTimeout);
+    state.abort(error);
+    state.destroy();
+    if (this.#options.onError !== undefined) this.#report(error, 'handshake', state);
+  };
+
+  readonly #onEstablished = (state: ConnectionState): void => {
+    clearTimeout(state.handshakeTimer);
+    state.handshakeTimer = undefined;
+  };
+
+  /** A wrapper (TLS) took over the accepted socket: idle timing and close follow it. */
+  readonly #onUseSocket = (state: ConnectionState, previous: Socket): void => {
+    const { idleTimeout } = this.#options;
+    const socket = state.active;
+    previous.setTimeout(0);
+    socket.on('error', this.#onSocketError);
+    socket.on('timeout', () => this.#onIdle(state));
+    socket.once('close', () => state.raw.destroy());
+    if (idleTimeout > 0) socket.setTimeout(idleTimeout);
+  };
+
+  #onClose(state: ConnectionState): void {
+    const socket = state.raw;
+    clearTimeout(state.handshakeTimer);
+    if (state.active !== socket) state.active.destroy();
+    state.abort(closedError(socket));
     this.#closedBytesIn += socket.bytesRead;
     this.#closedBytesOut += socket.bytesWritten;
     this.#sockets.delete(socket);
@@ -454,13 +532,34 @@ export class TcpServer {
  * goes to `onError` and only that connection is closed.
  */
 export function createTcpServer(handler: ConnectionHandler, options?: TcpServerOptions): TcpServer {
-  return new TcpServer(handler, options);
+  return new TcpServer(handler, options, 'connection');
 }
 
-/** socketserver's handle_error: one line on stderr, and the server goes on. */
-function defaultOnError(error: unknown, conn: Connection | undefined, source: ErrorSource): void {
-  const peer = conn === undefined ? '' : ` (client ${conn.remoteAddress}:${conn.remotePort})`;
-  console.error(`@net/tcp-server: ${source} error${peer}:`, error);
+/**
+ * Creates a {@link TcpServer} that calls `handler(socket, context)` for every accepted
+ * socket: the lifecycle (limits counted from accept, `handshakeTimeout` until
+ * `context.markEstablished()`, `idleTimeout` both ways, graceful `close()`, `stats()`)
+ * for servers that speak their own protocol on the socket, such as TLS, ipc or bulk.
+ */
+export function createSocketServer(handler: SocketHandler, options?: TcpServerOptions): TcpServer {
+  return new TcpServer(handler, options, 'socket');
+}
+
+/**
+ * The default error report of every `@net` stream server (socketserver's handle_error):
+ * one line on stderr with the package, the phase, the client and the error's code and
+ * message, and the server goes on.
+ */
+export function reportError(name: string, error: unknown, context: ErrorContext): void {
+  const peer =
+    context.remoteAddress === undefined
+      ? ''
+      : ` (client ${context.remoteAddress}:${context.remotePort})`;
+  const code = (error as { code?: unknown } | null)?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  const what = typeof code === 'string' ? `${code}: ${text}` : text;
+  // One line: a peer-chosen string must not start a new log line.
+  console.error(`${name}: ${context.phase} error${peer}: ${what.replace(/[\r\n]+/g, ' ')}`);
 }
 
 /** Destroys an ended socket once its data is handed to the kernel (which still delivers it). */

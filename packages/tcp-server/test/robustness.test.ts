@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Connection, NetError, type TcpServer } from '../src/index.js';
+import { type Connection, type ErrorContext, NetError, type TcpServer } from '../src/index.js';
 import {
   closed,
   collect,
@@ -121,7 +121,7 @@ describe('robustness', () => {
   });
 
   it('a handler that throws closes only its own connection and is reported', async () => {
-    const reported: Array<{ error: unknown; conn: Connection | undefined; source: string }> = [];
+    const reported: Array<{ error: unknown; context: ErrorContext }> = [];
     const { server, port } = await startServer(
       async (conn) => {
         for await (const chunk of conn) {
@@ -129,7 +129,7 @@ describe('robustness', () => {
           await conn.write(chunk);
         }
       },
-      { onError: (error, conn, source) => reported.push({ error, conn, source }) },
+      { onError: (error, context) => reported.push({ error, context }) },
     );
     track(server);
     const good = track(await connectTo(port));
@@ -143,8 +143,8 @@ describe('robustness', () => {
     expect((await out).toString()).toBe('after');
     expect(reported).toHaveLength(1);
     expect((reported[0]!.error as Error).message).toBe('handler bug');
-    expect(reported[0]!.source).toBe('handler');
-    expect(reported[0]!.conn?.remotePort).toBe(bad.localPort);
+    expect(reported[0]!.context.phase).toBe('handler');
+    expect(reported[0]!.context.remotePort).toBe(bad.localPort);
     expect(server.stats().handlerErrors).toBe(1);
   });
 

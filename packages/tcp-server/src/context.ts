@@ -1,0 +1,114 @@
+/**
+ * The per-connection state of the lifecycle, and the {@link ConnectionContext} view of it
+ * that handlers get: one abort signal, the end of the first phase, and (for TLS) the
+ * wrapped socket that traffic flows through from then on.
+ */
+import type { Socket } from 'node:net';
+import type { Connection } from './connection.js';
+
+/** What a socket handler (see {@link createSocketServer}) gets besides the socket. */
+export interface ConnectionContext {
+  /**
+   * Aborted when the connection closes (`ERR_CONNECTION_CLOSED`), makes no progress for
+   * `idleTimeout` (`ERR_IDLE_TIMEOUT`), misses its `handshakeTimeout`
+   * (`ERR_HANDSHAKE_TIMEOUT`), or the server shuts down (`ERR_SERVER_CLOSING`). Pass it
+   * to reads and other work that should stop then.
+   */
+  readonly signal: AbortSignal;
+  /** The peer's IP address (`undefined` for Unix domain sockets). */
+  readonly remoteAddress: string | undefined;
+  /** The peer's port (`undefined` for Unix domain sockets). */
+  readonly remotePort: number | undefined;
+  /** `'IPv4'` or `'IPv6'` (`undefined` for Unix domain sockets). */
+  readonly remoteFamily: string | undefined;
+  /** True once {@link ConnectionContext.markEstablished} was called. */
+  readonly established: boolean;
+  /**
+   * Ends the connection's first phase (handshake, authentication, header): the
+   * `handshakeTimeout` clock stops; `idleTimeout` goes on. Later calls do nothing.
+   */
+  markEstablished(): void;
+  /**
+   * From now on the connection's traffic flows through `socket`, a stream wrapping the
+   * accepted one (a `TLSSocket`): idle timing, ending and destroying apply to it.
+   */
+  useSocket(socket: Socket): void;
+}
+
+/** @internal The lifecycle's record of one accepted connection. */
+export class ConnectionState implements ConnectionContext {
+  /** The accepted socket (bytes are counted on it). */
+  readonly raw: Socket;
+  /** The socket traffic flows through: `raw`, or a wrapper of it. */
+  active: Socket;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly remoteFamily: string | undefined;
+  established = false;
+  /** True while the handler runs. */
+  running = false;
+  /** The handler's Connection (createTcpServer), detached when the handler returns. */
+  connection: Connection | undefined;
+  /** Set while the handshake clock runs. */
+  handshakeTimer: NodeJS.Timeout | undefined;
+  /** Called when the connection leaves its first phase (clears the timer). */
+  readonly #onEstablished: (state: ConnectionState) => void;
+  /** Called by useSocket() so the lifecycle can move its listeners to the new socket. */
+  readonly #onUseSocket: (state: ConnectionState, previous: Socket) => void;
+  #controller: AbortController | undefined;
+  #reason: unknown = undefined;
+
+  constructor(
+    raw: Socket,
+    onEstablished: (state: ConnectionState) => void,
+    onUseSocket: (state: ConnectionState, previous: Socket) => void,
+  ) {
+    this.raw = raw;
+    this.active = raw;
+    this.remoteAddress = raw.remoteAddress;
+    this.remotePort = raw.remotePort;
+    this.remoteFamily = raw.remoteFamily;
+    this.#onEstablished = onEstablished;
+    this.#onUseSocket = onUseSocket;
+  }
+
+  get signal(): AbortSignal {
+    // Created on first use: most echo-style handlers never look at it.
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Whether the signal has been aborted (without creating it). */
+  get aborted(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  /** Aborts the signal with `reason`, once. */
+  abort(reason: unknown): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  markEstablished(): void {
+    if (this.established) return;
+    this.established = true;
+    this.#onEstablished(this);
+  }
+
+  useSocket(socket: Socket): void {
+    if (socket === this.active) return;
+    const previous = this.active;
+    this.active = socket;
+    this.#onUseSocket(this, previous);
+  }
+
+  /** Destroys the connection: the socket in use and the accepted one under it. */
+  destroy(): void {
+    this.active.destroy();
+    if (this.raw !== this.active) this.raw.destroy();
+  }
+}
