@@ -33,6 +33,13 @@ export interface ConnectionContext {
    * accepted one (a `TLSSocket`): idle timing, ending and destroying apply to it.
    */
   useSocket(socket: Socket): void;
+  /**
+   * The {@link Connection} over the socket in use (after `useSocket()`, the wrapping one),
+   * with the server's reader and write options: `readExactly`, `readLine`, iteration,
+   * `write()` with backpressure. Made on the first call (reading starts then); later calls
+   * return the same one. The server detaches it when the handler returns.
+   */
+  connection(): Connection;
 }
 
 /** @internal The lifecycle's record of one accepted connection. */
@@ -47,14 +54,15 @@ export class ConnectionState implements ConnectionContext {
   established = false;
   /** True while the handler runs. */
   running = false;
-  /** The handler's Connection (createTcpServer), detached when the handler returns. */
-  connection: Connection | undefined;
+  /** The handler's Connection, once made; detached when the handler returns. */
+  opened: Connection | undefined;
   /** Set while the handshake clock runs. */
   handshakeTimer: NodeJS.Timeout | undefined;
   /** Called when the connection leaves its first phase (clears the timer). */
   readonly #onEstablished: (state: ConnectionState) => void;
   /** Called by useSocket() so the lifecycle can move its listeners to the new socket. */
   readonly #onUseSocket: (state: ConnectionState, previous: Socket) => void;
+  readonly #open: (state: ConnectionState) => Connection;
   #controller: AbortController | undefined;
   #reason: unknown = undefined;
 
@@ -62,6 +70,7 @@ export class ConnectionState implements ConnectionContext {
     raw: Socket,
     onEstablished: (state: ConnectionState) => void,
     onUseSocket: (state: ConnectionState, previous: Socket) => void,
+    open: (state: ConnectionState) => Connection,
   ) {
     this.raw = raw;
     this.active = raw;
@@ -70,6 +79,12 @@ export class ConnectionState implements ConnectionContext {
     this.remoteFamily = raw.remoteFamily;
     this.#onEstablished = onEstablished;
     this.#onUseSocket = onUseSocket;
+    this.#open = open;
+  }
+
+  connection(): Connection {
+    this.opened ??= this.#open(this);
+    return this.opened;
   }
 
   get signal(): AbortSignal {

@@ -152,15 +152,10 @@ export class TcpServer {
     }
     this.#options = resolveOptions(options);
     this.#kind = kind;
-    const { reader, writeHighWaterMark } = this.#options;
     this.#run =
       kind === 'socket'
         ? (state) => (handler as SocketHandler)(state.active, state)
-        : (state) => {
-            const conn = new Connection(state.active, reader, writeHighWaterMark, state);
-            state.connection = conn;
-            return (handler as ConnectionHandler)(conn);
-          };
+        : (state) => (handler as ConnectionHandler)(state.connection());
     // Half-open on: a client that ends its side still gets our answers (echo after shutdown(SHUT_WR)).
     this.#server = createServer({ allowHalfOpen: true });
     this.#server.on('connection', (socket: Socket) => this.handleConnection(socket));
@@ -270,7 +265,7 @@ export class TcpServer {
       socket.destroy();
       return;
     }
-    const state = new ConnectionState(socket, this.#onEstablished, this.#onUseSocket);
+    const state = new ConnectionState(socket, this.#onEstablished, this.#onUseSocket, this.#open);
     // A plain TCP server has a first phase only when it sets handshakeTimeout.
     if (this.#kind === 'connection' && handshakeTimeout === 0) state.established = true;
     this.#sockets.set(socket, state);
@@ -412,7 +407,7 @@ export class TcpServer {
         clearTimeout(state.handshakeTimer);
         const socket = state.active;
         if (!socket.destroyed) {
-          state.connection?.[kDetach]();
+          state.opened?.[kDetach]();
           socket.resume();
           socket.end();
           socket.setTimeout(this.#options.endTimeout);
@@ -483,6 +478,9 @@ export class TcpServer {
     state.destroy();
     if (this.#options.onError !== undefined) this.#report(error, 'handshake', state);
   };
+
+  readonly #open = (state: ConnectionState): Connection =>
+    new Connection(state.active, this.#options.reader, this.#options.writeHighWaterMark, state);
 
   readonly #onEstablished = (state: ConnectionState): void => {
     clearTimeout(state.handshakeTimer);
