@@ -96,6 +96,11 @@ export class ConnectionState implements ConnectionContext {
     return this.#controller.signal;
   }
 
+  /** Why the signal was aborted (`undefined` while it is not). */
+  get reason(): unknown {
+    return this.#reason;
+  }
+
   /** Whether the signal has been aborted (without creating it). */
   get aborted(): boolean {
     return this.#reason !== undefined;

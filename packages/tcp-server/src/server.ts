@@ -431,7 +431,13 @@ export class TcpServer {
    */
   #fail(state: ConnectionState, error: unknown): void {
     clearTimeout(state.handshakeTimer);
-    const consequence = state.aborted && error instanceof NetError && CONSEQUENCES.has(error.code);
+    // Once the connection's signal is aborted, errors that say so (directly, or wrapping the
+    // abort reason, as a handshake's "aborted" error does) are consequences, not bugs.
+    const consequence =
+      state.aborted &&
+      (error === state.reason ||
+        (error as { cause?: unknown } | null)?.cause === state.reason ||
+        (error instanceof NetError && CONSEQUENCES.has(error.code)));
     if (!consequence) {
       if (state.established) {
         this.#handlerErrors++;
