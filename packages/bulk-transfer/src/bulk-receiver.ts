@@ -13,7 +13,7 @@ import {
   type TcpNetConnectOpts,
 } from 'node:net';
 import type { ByteSource, ReadPhase } from './byte-source.js';
-import { BulkConnectError, type InterruptionCode, TransferInterruptedError } from './errors.js';
+import { BulkConnectError, type InterruptionCode, interruption } from './errors.js';
 import { BULK_TRANSFER_DEFAULTS, type CallContext, checkInteger } from './options.js';
 
 /** Options of {@link connectForBulk}: where to connect (as for `net.connect`) and read-ahead. */
@@ -255,14 +255,18 @@ export class BulkReceiver {
     if (req.onAbort !== undefined) req.ctx.signal?.removeEventListener('abort', req.onAbort);
   }
 
-  #interruption(req: Request, code: InterruptionCode, cause: unknown): TransferInterruptedError {
-    return new TransferInterruptedError(code, {
-      direction: 'receive',
-      phase: req.phase.phase,
-      bytesTransferred: req.phase.before + req.filled,
-      expected: req.phase.expected,
-      cause,
-    });
+  #interruption(req: Request, code: InterruptionCode, cause: unknown): Error {
+    return interruption(
+      code,
+      {
+        direction: 'receive',
+        phase: req.phase.phase,
+        bytesTransferred: req.phase.before + req.filled,
+        expected: req.phase.expected,
+        cause,
+      },
+      req.ctx.timeout,
+    );
   }
 }
 

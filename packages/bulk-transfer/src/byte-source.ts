@@ -12,8 +12,9 @@ import {
   ReadTimeoutError,
   StreamEOFError,
   type StreamReader,
+  type StreamReaderOptions,
 } from '@net/stream-reader';
-import { type InterruptionCode, TransferInterruptedError } from './errors.js';
+import { type InterruptionCode, interruption } from './errors.js';
 import { type CallContext, remaining } from './options.js';
 
 /** Which part of a message a read belongs to, for the error a cut-short read reports. */
@@ -54,9 +55,9 @@ export class ReaderSource implements ByteSource {
   readonly #stream: Readable;
   readonly #reader: StreamReader;
 
-  constructor(stream: Readable) {
+  constructor(stream: Readable, readerOptions?: StreamReaderOptions) {
     this.#stream = stream;
-    this.#reader = kept.get(stream) ?? createStreamReader(stream);
+    this.#reader = kept.get(stream) ?? createStreamReader(stream, readerOptions);
     kept.delete(stream);
   }
 
@@ -64,7 +65,7 @@ export class ReaderSource implements ByteSource {
     try {
       return await this.#reader.readExactly(n, { timeout: remaining(ctx), signal: ctx.signal });
     } catch (error) {
-      throw this.#interrupted(error, phase, n);
+      throw this.#interrupted(error, phase, n, ctx);
     }
   }
 
@@ -83,6 +84,7 @@ export class ReaderSource implements ByteSource {
           error,
           { phase: 'body', before: done, expected: total },
           end - done,
+          ctx,
         );
       }
       done = end;
@@ -104,7 +106,7 @@ export class ReaderSource implements ByteSource {
     }
   }
 
-  #interrupted(error: unknown, phase: ReadPhase, pieceLength: number): unknown {
+  #interrupted(error: unknown, phase: ReadPhase, pieceLength: number, ctx: CallContext): unknown {
     if (!(error instanceof NetError) || error.code === 'ERR_INVALID_ARGUMENT') return error;
     // A timed-out, aborted or failed read gives the bytes it received back to the reader
     // (they also stay in the caller's view), so they are what the reader now buffers.
@@ -112,13 +114,17 @@ export class ReaderSource implements ByteSource {
       error instanceof StreamEOFError
         ? error.partial.byteLength
         : Math.min(pieceLength, this.#reader.buffered);
-    return new TransferInterruptedError(interruptionCode(error), {
-      direction: 'receive',
-      phase: phase.phase,
-      bytesTransferred: phase.before + partial,
-      expected: phase.expected,
-      cause: error,
-    });
+    return interruption(
+      interruptionCode(error),
+      {
+        direction: 'receive',
+        phase: phase.phase,
+        bytesTransferred: phase.before + partial,
+        expected: phase.expected,
+        cause: error,
+      },
+      ctx.timeout,
+    );
   }
 }
 

@@ -5,6 +5,27 @@
  * `numpy.lib.format.read_array`; `sendBuffer`/`recvInto` move raw bytes like the recipe's
  * `send_from`/`recv_into`. Sending writes views of your memory; receiving places bytes
  * directly into the destination, with zero copies through {@link connectForBulk}.
+ * {@link createBulkServer} serves many clients on `@net/tcp-server`'s connection
+ * lifecycle with one memory budget: an array is admitted (counted) before it is allocated.
+ *
+ * @example
+ * ```ts
+ * import { createBulkServer } from '@net/bulk-transfer';
+ *
+ * // Echo every array back; at most 1 GiB of arrays in memory at once, 256 MiB each.
+ * const server = createBulkServer(
+ *   async (conn) => {
+ *     for (let got = await conn.recvArray(); got !== null; got = await conn.recvArray()) {
+ *       const { array, shape, dtype } = got;
+ *       await conn.sendArray(array, { shape, dtype });
+ *     }
+ *   },
+ *   { memoryBudget: 2 ** 30, maxBytes: 2 ** 28, maxConnections: 100 },
+ * );
+ * const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
+ * console.log(`bulk echo on ${port}`, server.stats().memoryInUse);
+ * await server.close({ timeout: 5_000 });
+ * ```
  *
  * @example
  * ```ts
@@ -31,19 +52,29 @@
  *
  * @packageDocumentation
  */
+
+export type { ErrorContext, ErrorHook } from '@net/tcp-server';
+export { type BulkArray, BulkConnection } from './bulk-connection.js';
 export { BulkReceiver, type ConnectForBulkOptions, connectForBulk } from './bulk-receiver.js';
 export { releaseStream } from './byte-source.js';
 export type { DtypeName, NumericArray } from './dtype.js';
 export {
+  AbortedError,
+  AdmissionTimeoutError,
   ArrayTooLargeError,
   BulkConnectError,
   FortranOrderError,
   type InterruptionCode,
   type InterruptionDetails,
   InvalidArgumentError,
+  isTransferInterruption,
   NetError,
   NpyHeaderError,
+  TimeoutError,
+  TransferAbortedError,
   TransferInterruptedError,
+  type TransferInterruption,
+  TransferTimeoutError,
   UnsupportedDtypeError,
 } from './errors.js';
 export {
@@ -55,3 +86,11 @@ export {
 } from './options.js';
 export { type ReceivedArray, type ReceiveSource, recvArray, recvInto } from './receive.js';
 export { type SendTarget, sendArray, sendBuffer } from './send.js';
+export {
+  BULK_SERVER_DEFAULTS,
+  type BulkHandler,
+  BulkServer,
+  type BulkServerOptions,
+  type BulkServerStats,
+  createBulkServer,
+} from './server.js';

@@ -1,15 +1,23 @@
 /** `recvInto` (the recipe's `recv_into`) and `recvArray` (a `.npy` array). */
 import { constants as bufferConstants } from 'node:buffer';
 import type { Readable } from 'node:stream';
+import type { StreamReaderOptions } from '@net/stream-reader';
 import { BulkReceiver, bulkSource } from './bulk-receiver.js';
 import { type ByteSource, ReaderSource } from './byte-source.js';
 import { receiveInOrder } from './call-order.js';
-import { type DtypeName, type NumericArray, needsSwap, parseDescr, swapInPlace } from './dtype.js';
+import {
+  type Dtype,
+  type DtypeName,
+  type NumericArray,
+  needsSwap,
+  parseDescr,
+  swapInPlace,
+} from './dtype.js';
 import {
   ArrayTooLargeError,
   FortranOrderError,
   InvalidArgumentError,
-  TransferInterruptedError,
+  isTransferInterruption,
   UnsupportedDtypeError,
 } from './errors.js';
 import {
@@ -59,15 +67,18 @@ function checkSource(source: ReceiveSource): void {
 }
 
 /** Starts reading `source`; only once the call's turn has come. */
-function sourceOf(source: ReceiveSource): ByteSource {
-  return source instanceof BulkReceiver ? bulkSource(source) : new ReaderSource(source);
+function sourceOf(source: ReceiveSource, readerOptions?: StreamReaderOptions): ByteSource {
+  return source instanceof BulkReceiver
+    ? bulkSource(source)
+    : new ReaderSource(source, readerOptions);
 }
 
 /** Runs `body` on a source; closes the connection when the call stops mid-message. */
-function withSource<T>(
+export function withSource<T>(
   socket: ReceiveSource,
   body: (source: ByteSource) => Promise<T>,
   untouched: (error: unknown) => boolean,
+  readerOptions?: StreamReaderOptions,
 ): Promise<T> {
   try {
     checkSource(socket);
@@ -75,7 +86,7 @@ function withSource<T>(
     return Promise.reject(error);
   }
   return receiveInOrder(socket, async () => {
-    const source = sourceOf(socket);
+    const source = sourceOf(socket, readerOptions);
     try {
       const result = await body(source);
       source.finish(true);
@@ -91,9 +102,9 @@ function withSource<T>(
  * True when a call failed before consuming any byte (a timeout or abort while waiting for
  * the first bytes of a header, which stay unread), so the connection is still in step.
  */
-function headerUntouched(error: unknown): boolean {
+export function headerUntouched(error: unknown): boolean {
   return (
-    error instanceof TransferInterruptedError &&
+    isTransferInterruption(error) &&
     error.code !== 'ERR_TRANSFER_INCOMPLETE' &&
     error.phase === 'header' &&
     error.expected === PRELUDE_LENGTH
@@ -115,7 +126,7 @@ export async function recvInto(
   const ctx = callContext(options);
   // A timeout or abort before the first byte leaves the stream in step.
   const untouched = (error: unknown) =>
-    error instanceof TransferInterruptedError &&
+    isTransferInterruption(error) &&
     error.code !== 'ERR_TRANSFER_INCOMPLETE' &&
     error.bytesTransferred === 0;
   return withSource(
@@ -126,6 +137,105 @@ export async function recvInto(
     },
     untouched,
   );
+}
+
+/** A `.npy` header that was read and checked: what the body will hold, and its size. */
+export interface ArrayHeader {
+  descr: string;
+  dtype: Dtype;
+  shape: number[];
+  /** Element count. */
+  length: number;
+  /** Body size in bytes: `length × itemSize`, exact. */
+  bytes: number;
+}
+
+/** Size limits a header is checked against before anything is allocated. */
+export interface HeaderLimits {
+  maxBytes: number;
+  maxHeaderBytes: number;
+}
+
+/**
+ * Reads and checks one `.npy` header: magic, version, length, dictionary, dtype, order, and
+ * the body size against `maxBytes` (computed exactly as a bigint, so nothing is allocated
+ * for a hostile size). The body's bytes stay unread.
+ */
+export async function readArrayHeader(
+  source: ByteSource,
+  ctx: CallContext,
+  limits: HeaderLimits,
+  onHeaderRead?: () => void,
+): Promise<ArrayHeader> {
+  const prelude = await source.readExactly(PRELUDE_LENGTH, ctx, {
+    phase: 'header',
+    before: 0,
+    expected: PRELUDE_LENGTH,
+  });
+  const { major, lengthSize } = parsePrelude(prelude);
+  let before = PRELUDE_LENGTH;
+  const lengthBytes = await source.readExactly(lengthSize, ctx, {
+    phase: 'header',
+    before,
+    expected: before + lengthSize,
+  });
+  before += lengthSize;
+  const headerLength = parseHeaderLength(lengthBytes);
+  if (headerLength > limits.maxHeaderBytes) {
+    throw new ArrayTooLargeError(
+      '.npy header',
+      BigInt(headerLength),
+      limits.maxHeaderBytes,
+      'maxHeaderBytes',
+    );
+  }
+  const headerBytes = await source.readExactly(headerLength, ctx, {
+    phase: 'header',
+    before,
+    expected: before + headerLength,
+  });
+  const header = parseHeader(headerBytes, major);
+  onHeaderRead?.();
+  if (isStructuredDescr(header.descr)) {
+    throw new UnsupportedDtypeError(
+      header.descr,
+      'structured dtypes (records with named fields) are not supported',
+    );
+  }
+  const dtype = parseDescr(header.descr);
+  if (header.fortranOrder) throw new FortranOrderError();
+  let elements = 1n;
+  for (const dim of header.shape) elements *= dim;
+  const bytes = elements * BigInt(dtype.info.itemSize);
+  if (bytes > BigInt(limits.maxBytes)) {
+    throw new ArrayTooLargeError('Array', bytes, limits.maxBytes, 'maxBytes');
+  }
+  return {
+    descr: header.descr,
+    dtype,
+    shape: header.shape.map(Number),
+    length: Number(elements),
+    bytes: Number(bytes),
+  };
+}
+
+/**
+ * Reads the body announced by `header` into `reuse` (when it fits) or a new `ArrayBuffer`
+ * allocated now, and byte-swaps big-endian data in place.
+ */
+export async function readArrayBody(
+  source: ByteSource,
+  header: ArrayHeader,
+  ctx: CallContext,
+  reuse?: ArrayBuffer,
+): Promise<ReceivedArray> {
+  const { bytes, dtype } = header;
+  const buffer = reuse !== undefined && reuse.byteLength >= bytes ? reuse : new ArrayBuffer(bytes);
+  const body = new Uint8Array(buffer, 0, bytes);
+  await source.fill(body, ctx);
+  if (needsSwap(dtype)) swapInPlace(body, dtype.info.itemSize);
+  const array = new dtype.info.ctor(buffer, 0, header.length);
+  return { array, dtype: dtype.info.name, shape: header.shape, descr: header.descr };
 }
 
 /**
@@ -155,59 +265,8 @@ export function recvArray(
   return withSource(
     socket,
     async (source) => {
-      const prelude = await source.readExactly(PRELUDE_LENGTH, ctx, {
-        phase: 'header',
-        before: 0,
-        expected: PRELUDE_LENGTH,
-      });
-      const { major, lengthSize } = parsePrelude(prelude);
-      let before = PRELUDE_LENGTH;
-      const lengthBytes = await source.readExactly(lengthSize, ctx, {
-        phase: 'header',
-        before,
-        expected: before + lengthSize,
-      });
-      before += lengthSize;
-      const headerLength = parseHeaderLength(lengthBytes);
-      if (headerLength > maxHeaderBytes) {
-        throw new ArrayTooLargeError(
-          '.npy header',
-          BigInt(headerLength),
-          maxHeaderBytes,
-          'maxHeaderBytes',
-        );
-      }
-      const headerBytes = await source.readExactly(headerLength, ctx, {
-        phase: 'header',
-        before,
-        expected: before + headerLength,
-      });
-      const header = parseHeader(headerBytes, major);
-      if (isStructuredDescr(header.descr)) {
-        throw new UnsupportedDtypeError(
-          header.descr,
-          'structured dtypes (records with named fields) are not supported',
-        );
-      }
-      const dtype = parseDescr(header.descr);
-      if (header.fortranOrder) throw new FortranOrderError();
-      let elements = 1n;
-      for (const dim of header.shape) elements *= dim;
-      const bytes = elements * BigInt(dtype.info.itemSize);
-      if (bytes > BigInt(maxBytes))
-        throw new ArrayTooLargeError('Array', bytes, maxBytes, 'maxBytes');
-      const shape = header.shape.map(Number);
-      const length = Number(elements);
-      const reuse = options.buffer;
-      const buffer =
-        reuse !== undefined && reuse.byteLength >= Number(bytes)
-          ? reuse
-          : new ArrayBuffer(Number(bytes));
-      const body = new Uint8Array(buffer, 0, Number(bytes));
-      await source.fill(body, ctx);
-      if (needsSwap(dtype)) swapInPlace(body, dtype.info.itemSize);
-      const array = new dtype.info.ctor(buffer, 0, length);
-      return { array, dtype: dtype.info.name, shape, descr: header.descr };
+      const header = await readArrayHeader(source, ctx, { maxBytes, maxHeaderBytes });
+      return readArrayBody(source, header, ctx, options.buffer);
     },
     headerUntouched,
   );

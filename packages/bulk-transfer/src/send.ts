@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { BulkReceiver } from './bulk-receiver.js';
 import { sendInOrder } from './call-order.js';
 import { dtypeOfView } from './dtype.js';
-import { type InterruptionCode, InvalidArgumentError, TransferInterruptedError } from './errors.js';
+import { type InterruptionCode, InvalidArgumentError, interruption } from './errors.js';
 import { encodeHeader } from './npy-header.js';
 import {
   bytesOf,
@@ -59,13 +59,17 @@ function writeViews(
       // Writes already queued cannot be taken back; the stream stops mid-message.
       stream.destroy();
       finish(
-        new TransferInterruptedError(code, {
-          direction: 'send',
-          phase: 'body',
-          bytesTransferred: sent,
-          expected: total,
-          cause,
-        }),
+        interruption(
+          code,
+          {
+            direction: 'send',
+            phase: 'body',
+            bytesTransferred: sent,
+            expected: total,
+            cause,
+          },
+          ctx.timeout,
+        ),
       );
     };
     const onAbort = () => interrupt('ERR_ABORTED', ctx.signal?.reason);
@@ -73,7 +77,7 @@ function writeViews(
     const onError = (error: unknown) => interrupt('ERR_TRANSFER_INCOMPLETE', error);
     if (ctx.signal?.aborted) {
       finish(
-        new TransferInterruptedError('ERR_ABORTED', {
+        interruption('ERR_ABORTED', {
           direction: 'send',
           phase: 'body',
           bytesTransferred: 0,
@@ -85,7 +89,7 @@ function writeViews(
     }
     if (stream.destroyed || stream.writableEnded) {
       finish(
-        new TransferInterruptedError('ERR_TRANSFER_INCOMPLETE', {
+        interruption('ERR_TRANSFER_INCOMPLETE', {
           direction: 'send',
           phase: 'body',
           bytesTransferred: 0,

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type BulkReceiver,
   connectForBulk,
+  createBulkServer,
   type DtypeName,
   recvArray,
   recvInto,
@@ -158,5 +159,47 @@ describe("the recipe's send_from / recv_into (memoryview slicing)", () => {
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe('ok');
     expect(result.code).toBe(0);
+  }, 60_000);
+});
+
+describe('createBulkServer with a NumPy client (np.save / np.load)', () => {
+  it('serves a real NumPy client while maxConnections - 1 silent clients are held, with no budget held by them', async () => {
+    const maxConnections = 5;
+    const server = createBulkServer(
+      async (conn) => {
+        for (let got = await conn.recvArray(); got !== null; got = await conn.recvArray()) {
+          await conn.sendArray(got.array, { shape: got.shape, dtype: got.dtype });
+        }
+      },
+      { maxConnections, headerTimeout: 30_000, memoryBudget: 4 << 20, maxBytes: 2 << 20 },
+    );
+    cleanup.add(() => void server.close({ timeout: 500 }));
+    const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
+    const silent: Socket[] = [];
+    for (let i = 0; i < maxConnections - 1; i++) {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.on('error', () => undefined);
+      cleanup.add(() => socket.destroy());
+      silent.push(socket);
+      await once(socket, 'connect');
+    }
+    for (let i = 0; i < 200 && server.stats().active < maxConnections - 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(server.stats()).toMatchObject({ active: maxConnections - 1, memoryInUse: 0 });
+    const python = peer('echo_client.py', [String(port)]);
+    const result = await python.result;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('ok '))).toHaveLength(5);
+    // The silent ones are still held, and hold nothing of the budget.
+    expect(silent.every((socket) => !socket.destroyed)).toBe(true);
+    expect(server.stats()).toMatchObject({
+      active: maxConnections - 1,
+      refused: 0,
+      arrays: 5,
+      memoryInUse: 0,
+      handlerErrors: 0,
+    });
   }, 60_000);
 });
