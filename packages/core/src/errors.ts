@@ -75,6 +75,16 @@ export class ConnectionClosedError extends NetError {
   }
 }
 
+/**
+ * A call on a client (or session) that was closed: pending calls fail with it, and so do
+ * new ones. Create a new client to continue.
+ */
+export class ClientClosedError extends NetError {
+  constructor(message = 'The client is closed; pending and new calls fail. Create a new client') {
+    super('ERR_CLIENT_CLOSED', message);
+  }
+}
+
 /** A call that the server's state does not allow, such as `listen()` twice or after `close()`. */
 export class ServerStateError extends NetError {
   constructor(message: string) {

@@ -23,6 +23,7 @@
 export { createDeadline, type Deadline, type DeadlineOptions, withDeadline } from './deadline.js';
 export {
   AbortedError,
+  ClientClosedError,
   ConnectionClosedError,
   InvalidArgumentError,
   ListenError,

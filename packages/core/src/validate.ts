@@ -79,7 +79,7 @@ export function withDefaults<D extends object, O extends object>(
 ): D & Defined<O> {
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   if (options === undefined) return merged as D & Defined<O>;
-  if (options === null || typeof options !== 'object') {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError(`${what} must be an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {

@@ -1,8 +1,9 @@
 /**
- * Error classes of `@net/event-loop`. Each extends {@link NetError} (from
- * `@net/stream-reader`) with a stable `code`; branch on `code`, not on `message`.
+ * Error classes of `@net/event-loop`. Each extends {@link NetError} (from `@net/core`) with
+ * a stable `code`; branch on `code`, not on `message`. A bad option is core's
+ * `InvalidArgumentError`; an aborted task is a subclass of core's `AbortedError`.
  */
-import { InvalidArgumentError, NetError } from '@net/stream-reader';
+import { AbortedError, InvalidArgumentError, NetError } from '@net/core';
 import type { EventHandler } from './event-handler.js';
 
 export { InvalidArgumentError, NetError };
@@ -18,7 +19,8 @@ export type HandlerPhase =
   | 'callback';
 
 /**
- * A handler threw (`ERR_HANDLER_FAILED`) or its socket emitted `'error'` (`ERR_HANDLER_SOCKET`):
+ * An event handler failed. It threw (`ERR_HANDLER_FAILED`) or its socket emitted `'error'`
+ * (`ERR_HANDLER_SOCKET`):
  * the `EventLoop` removed the handler, closed its socket and passed this error to its
  * `onError` hook; the other handlers go on. `ERR_HANDLER_CALLBACK`: a callback a handler runs
  * for others (e.g. `ThreadPoolHandler`) threw; that handler stays registered.
@@ -68,18 +70,17 @@ export class QueueFullError extends NetError {
   }
 }
 
-/** A task was cancelled through its `signal`, before or while it ran. */
-export class TaskAbortedError extends NetError {
+/** A task was cancelled through its `signal`, before or while it ran (`ERR_ABORTED`). */
+export class TaskAbortedError extends AbortedError {
   /** `true` when the task had already started (its worker was terminated and replaced). */
   readonly started: boolean;
 
   constructor(started: boolean, reason: unknown) {
     super(
-      'ERR_ABORTED',
       started
         ? 'The task was aborted by its signal while running; its worker was terminated and replaced'
         : 'The task was aborted by its signal before it started; it was removed from the queue',
-      { cause: reason },
+      reason,
     );
     this.started = started;
   }

@@ -6,6 +6,7 @@
 import { Socket as DgramSocket } from 'node:dgram';
 import { Server, Socket } from 'node:net';
 import { MessagePort } from 'node:worker_threads';
+import { checkCount, checkOptionalFunction, withDefaults } from '@net/core';
 import { HandlerError, type HandlerPhase, InvalidArgumentError } from './errors.js';
 import type { EventHandler, HandlerSocket } from './event-handler.js';
 import { TaskQueue } from './task-queue.js';
@@ -91,12 +92,11 @@ export class EventLoop {
   private failed = 0;
 
   constructor(options: EventLoopOptions = {}) {
-    const opts = { ...EVENT_LOOP_DEFAULTS, ...options };
-    if (!(Number.isInteger(opts.maxPending) && opts.maxPending >= 0)) {
-      throw new InvalidArgumentError(`maxPending must be an integer >= 0, got ${opts.maxPending}`);
-    }
+    const opts = withDefaults(EVENT_LOOP_DEFAULTS, options, 'EventLoop options');
+    checkCount('maxPending', opts.maxPending);
+    checkOptionalFunction('onError', options.onError);
     this.maxPending = opts.maxPending;
-    this.onError = opts.onError ?? ((error) => process.emitWarning(error));
+    this.onError = options.onError ?? ((error) => process.emitWarning(error));
   }
 
   /** Registers a handler and starts watching its socket. Adding a registered handler is a no-op. */

@@ -7,6 +7,7 @@ import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { withDefaults } from '@net/core';
 import { formatCtime } from '@net/udp-server';
 import { EventHandler } from './event-handler.js';
 import type { EventLoop } from './event-loop.js';
@@ -218,7 +219,7 @@ export class UdpPoolServer extends UdpServer {
 }
 
 async function bindUdp(options: ListenOptions): Promise<DgramSocket> {
-  const { host, port } = { ...EXAMPLE_DEFAULTS, ...options };
+  const { host, port } = withDefaults(EXAMPLE_DEFAULTS, options);
   const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   socket.bind(port, host);
   try {
@@ -276,7 +277,7 @@ export async function createTcpEchoServer(
   loop: EventLoop,
   options: ListenOptions = {},
 ): Promise<TcpServer> {
-  const { host, port } = { ...EXAMPLE_DEFAULTS, ...options };
+  const { host, port } = withDefaults(EXAMPLE_DEFAULTS, options);
   const socket = createServer();
   socket.listen(port, host);
   await once(socket, 'listening'); // rejects with the listen error (e.g. EADDRINUSE)

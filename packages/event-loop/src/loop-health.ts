@@ -8,6 +8,7 @@ import {
   monitorEventLoopDelay,
   performance,
 } from 'node:perf_hooks';
+import { checkCount, checkMs, withDefaults } from '@net/core';
 import { InvalidArgumentError } from './errors.js';
 
 /** Options of {@link monitorLoop}. Defaults in {@link MONITOR_LOOP_DEFAULTS}. */
@@ -68,10 +69,14 @@ interface Half {
  * ```
  */
 export function monitorLoop(options: MonitorLoopOptions = {}): LoopMonitor {
-  const opts = { ...MONITOR_LOOP_DEFAULTS, ...options };
-  if (!(Number.isInteger(opts.resolution) && opts.resolution >= 1)) {
-    throw new InvalidArgumentError(`resolution must be an integer >= 1 ms, got ${opts.resolution}`);
-  }
+  const opts: Readonly<Required<MonitorLoopOptions>> = withDefaults(
+    MONITOR_LOOP_DEFAULTS,
+    options,
+    'monitorLoop options',
+  );
+  checkMs('resolution', opts.resolution);
+  checkCount('resolution', opts.resolution, 1);
+  checkMs('window', opts.window);
   if (!(opts.window >= 2 * opts.resolution)) {
     throw new InvalidArgumentError(
       `window (${opts.window} ms) must be at least twice the resolution (${opts.resolution} ms)`,
@@ -167,7 +172,11 @@ const cache = new WeakMap<LoopMonitor, { at: number; health: LoopHealth }>();
  * ```
  */
 export function underPressure(options: PressureOptions = {}): false | PressureReason {
-  const { maxDelayMs, maxUtilization, monitor } = { ...UNDER_PRESSURE_DEFAULTS, ...options };
+  const { maxDelayMs, maxUtilization, monitor } = withDefaults(
+    UNDER_PRESSURE_DEFAULTS,
+    options,
+    'underPressure options',
+  ) as Required<Omit<PressureOptions, 'monitor'>> & { monitor?: LoopMonitor };
   if (monitor === undefined && shared === undefined) {
     shared = monitorLoop({ resolution: 10, window: 1_000 });
   }

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Transferable, Worker } from 'node:worker_threads';
+import { checkCount, checkMs, checkSignal, createDeadline, withDefaults } from '@net/core';
 import {
   InvalidArgumentError,
   PoolClosedError,
@@ -127,10 +128,9 @@ function rebuildError(data: { name?: string; message?: string; stack?: string; c
   return error;
 }
 
-function checkCount(name: string, value: number, min: number): void {
-  if (!(Number.isInteger(value) || value === Number.POSITIVE_INFINITY) || value < min) {
-    throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
-  }
+/** A count where `Infinity` means "unbounded" (documented for `maxQueue` and `concurrency`). */
+function checkCountOrInfinity(name: string, value: unknown, min: number): void {
+  if (value !== Number.POSITIVE_INFINITY) checkCount(name, value, min);
 }
 
 /**
@@ -166,22 +166,22 @@ export class WorkerPool<TArg = unknown, TResult = unknown> {
   private onDrained: (() => void) | undefined;
 
   constructor(options: WorkerPoolOptions) {
-    const opts = { ...WORKER_POOL_DEFAULTS, ...options };
+    const opts: Readonly<Required<Omit<WorkerPoolOptions, 'filename'>>> & {
+      filename: string | URL;
+    } = withDefaults(WORKER_POOL_DEFAULTS, options, 'WorkerPool options');
     if (typeof opts.filename !== 'string' && !(opts.filename instanceof URL)) {
       throw new InvalidArgumentError('filename must be a path or a file URL of the task module');
     }
     checkCount('maxWorkers', opts.maxWorkers, 1);
     checkCount('minWorkers', opts.minWorkers, 0);
-    checkCount('maxQueue', opts.maxQueue, 0);
+    checkCountOrInfinity('maxQueue', opts.maxQueue, 0);
     checkCount('pipeline', opts.pipeline, 1);
     if (opts.minWorkers > opts.maxWorkers) {
       throw new InvalidArgumentError(
         `minWorkers (${opts.minWorkers}) must not exceed maxWorkers (${opts.maxWorkers})`,
       );
     }
-    if (!(opts.idleTimeout >= 0)) {
-      throw new InvalidArgumentError(`idleTimeout must be >= 0 ms, got ${opts.idleTimeout}`);
-    }
+    checkMs('idleTimeout', opts.idleTimeout);
     this.url = toFileUrl(opts.filename);
     this.options = { ...opts, filename: fileURLToPath(this.url) };
     this.depth = Math.min(2, opts.pipeline);
@@ -198,6 +198,7 @@ export class WorkerPool<TArg = unknown, TResult = unknown> {
     return new Promise<R>((resolve, reject) => {
       if (this.closing) return reject(new PoolClosedError(this.destroyed));
       const signal = options?.signal;
+      checkSignal('signal', signal);
       if (signal?.aborted) return reject(new TaskAbortedError(false, signal.reason));
       const task: Task = {
         arg,
@@ -235,19 +236,15 @@ export class WorkerPool<TArg = unknown, TResult = unknown> {
     const { maxWorkers, pipeline, maxQueue } = this.options;
     const limit =
       options?.concurrency ?? Math.max(1, Math.min(maxQueue, maxWorkers * pipeline * 2));
-    checkCount('concurrency', limit, 1);
-    // One listener on the caller's signal, forwarded to an internal one that every task of
-    // the map listens to (so many tasks do not trip the EventTarget max-listeners warning).
+    checkCountOrInfinity('concurrency', limit, 1);
+    // One listener on the caller's signal: core's deadline (without a timeout) links it to
+    // one signal that every task of the map listens to, so many tasks do not trip the
+    // EventTarget max-listeners warning on the caller's signal.
     const outer = options?.signal;
-    const inner = outer === undefined ? undefined : new AbortController();
-    const forward = () => inner!.abort(outer!.reason);
-    if (inner !== undefined) {
-      setMaxListeners(limit + 1, inner.signal);
-      if (outer!.aborted) forward();
-      else outer!.addEventListener('abort', forward, { once: true });
-    }
-    const runOptions = inner === undefined ? undefined : { signal: inner.signal };
-    const finish = () => outer?.removeEventListener('abort', forward);
+    const link = outer === undefined ? undefined : createDeadline({ signal: outer });
+    if (link !== undefined) setMaxListeners(limit + 1, link.signal);
+    const runOptions = link === undefined ? undefined : { signal: link.signal };
+    const finish = () => link?.dispose();
     return new Promise<R[]>((resolve, reject) => {
       const results: R[] = [];
       const iterator = items[Symbol.iterator]();
@@ -522,6 +519,8 @@ export class WorkerPool<TArg = unknown, TResult = unknown> {
     this.checkDrained();
   }
 
+  // Per task, not core's createDeadline: run() is the pool's hot path and a task has no
+  // timeout to join, so one listener on the caller's signal is all it needs.
   private watch(task: Task): void {
     const signal = task.signal!;
     task.onAbort = () => {

@@ -1,9 +1,17 @@
 /**
- * One timeout and one caller signal for a whole handshake: each step gets the time left
- * and the signal, and every failure is turned into this package's typed errors.
+ * One timeout and one caller signal for a whole handshake, joined by `@net/core`'s
+ * `createDeadline` into one signal that every step's reads and writes get; every failure
+ * is turned into this package's typed errors.
  */
 import type { KeyObject } from 'node:crypto';
-import { InvalidArgumentError, NetError } from '@net/stream-reader';
+import {
+  checkMs,
+  checkSignal,
+  createDeadline,
+  type Deadline,
+  InvalidArgumentError,
+  NetError,
+} from '@net/core';
 import { type SecretKey, toHmacKey } from './digests.js';
 import {
   HandshakeAbortedError,
@@ -13,49 +21,38 @@ import {
   HandshakeTimeoutError,
 } from './errors.js';
 
-/** What each step of a handshake passes to the transport: the time left, and the caller's signal. */
+/** What each step of a handshake passes to the transport: the handshake's signal. */
 export interface StepOptions {
-  /** Milliseconds left for the handshake, `0` when it has no timeout. */
-  timeout: number;
+  /** Aborted when the handshake's timeout passes or the caller's signal aborts. */
   signal: AbortSignal | undefined;
 }
 
-export class Deadline {
+export class HandshakeDeadline {
   readonly #timeout: number;
-  readonly #signal: AbortSignal | undefined;
-  readonly #expires: number;
+  readonly #caller: AbortSignal | undefined;
+  /** One timer for the whole handshake (none without a timeout and a signal). */
+  readonly #deadline: Deadline | undefined;
+  readonly #step: StepOptions;
   /** What the handshake is doing now, for error messages. */
   step = 'starting';
 
   constructor(timeout: number, signal: AbortSignal | undefined) {
-    if (!(Number.isFinite(timeout) && timeout >= 0)) {
-      throw new InvalidArgumentError(`timeout must be a number of ms >= 0, got ${timeout}`);
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new InvalidArgumentError('signal must be an AbortSignal');
-    }
+    checkMs('timeout', timeout);
+    checkSignal('signal', signal);
     if (signal?.aborted) throw new HandshakeAbortedError(this.step, signal.reason);
     this.#timeout = timeout;
-    this.#signal = signal;
-    this.#expires = timeout > 0 ? performance.now() + timeout : Number.POSITIVE_INFINITY;
+    this.#caller = signal;
+    this.#deadline =
+      timeout > 0 || signal !== undefined ? createDeadline({ timeout, signal }) : undefined;
+    this.#step = { signal: this.#deadline?.signal };
   }
 
-  /**
-   * Runs one step with the time left and the caller's signal (timers live in the reads,
-   * not here, so a handshake costs no timer of its own); failures become typed errors.
-   */
+  /** Runs one step under the handshake's signal; failures become typed errors. */
   async run<T>(step: string, operation: (options: StepOptions) => Promise<T> | T): Promise<T> {
     this.step = step;
     try {
-      if (this.#signal?.aborted) throw this.#signal.reason;
-      const left = this.#expires - performance.now();
-      if (left <= 0) {
-        throw new HandshakeTimeoutError(this.#timeout, step);
-      }
-      return await operation({
-        timeout: left === Number.POSITIVE_INFINITY ? 0 : Math.ceil(left),
-        signal: this.#signal,
-      });
+      if (this.#deadline?.signal.aborted) throw this.#deadline.signal.reason;
+      return await operation(this.#step);
     } catch (error) {
       throw this.toError(error);
     }
@@ -63,8 +60,16 @@ export class Deadline {
 
   /** Maps any failure of the current step to a typed error of this package. */
   toError(error: unknown): NetError {
-    if (error instanceof HandshakeError || error instanceof InvalidArgumentError) return error;
-    if (this.#signal?.aborted) return new HandshakeAbortedError(this.step, this.#signal.reason);
+    if (
+      error instanceof HandshakeError ||
+      error instanceof HandshakeAbortedError ||
+      error instanceof InvalidArgumentError
+    ) {
+      return error;
+    }
+    // The deadline's state decides, not the error a read happened to reject with.
+    if (this.#deadline?.timedOut) return new HandshakeTimeoutError(this.#timeout, this.step);
+    if (this.#caller?.aborted) return new HandshakeAbortedError(this.step, this.#caller.reason);
     const code = error instanceof NetError ? error.code : undefined;
     if (code === 'ERR_STREAM_EOF') {
       return new HandshakeProtocolError(
@@ -78,27 +83,32 @@ export class Deadline {
       });
     }
     if (code === 'ERR_TIMEOUT') {
-      // The handshake's time ran out in a read, or a channel's own read timeout fired.
+      // A channel's own read timeout fired before the handshake's.
       const elapsed = this.#timeout || ((error as { timeout?: number }).timeout ?? 0);
       return new HandshakeTimeoutError(elapsed, this.step);
     }
     return new HandshakeConnectionError(this.step, error);
+  }
+
+  /** Clears the timer and lets go of the caller's signal. */
+  dispose(): void {
+    this.#deadline?.dispose();
   }
 }
 
 /**
  * Runs a handshake with `secretKey` over the transport `open()` returns: one deadline for
  * all its steps, every failure mapped to a typed error, and the transport closed (a Duplex
- * handed back with unread bytes unshifted) however it ends.
+ * handed back with unread bytes unshifted) and the deadline disposed however it ends.
  */
 export async function runHandshake<T, R extends { close(): void }>(
   options: { timeout: number; signal?: AbortSignal | undefined },
   secretKey: SecretKey,
   open: () => R,
-  body: (transport: R, key: KeyObject | Uint8Array, deadline: Deadline) => Promise<T>,
+  body: (transport: R, key: KeyObject | Uint8Array, deadline: HandshakeDeadline) => Promise<T>,
 ): Promise<T> {
   const key = toHmacKey(secretKey);
-  const deadline = new Deadline(options.timeout, options.signal);
+  const deadline = new HandshakeDeadline(options.timeout, options.signal);
   let transport: R | undefined;
   try {
     transport = open();
@@ -106,6 +116,7 @@ export async function runHandshake<T, R extends { close(): void }>(
   } catch (error) {
     throw deadline.toError(error);
   } finally {
+    deadline.dispose();
     transport?.close();
   }
 }

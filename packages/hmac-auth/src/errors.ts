@@ -1,10 +1,12 @@
 /**
- * Error classes of `@net/hmac-auth`. Every handshake failure is a {@link HandshakeError}
- * with a stable `code`; messages name the step and the sizes involved, never the key.
+ * Error classes of `@net/hmac-auth`. Every failure the peer causes is a
+ * {@link HandshakeError} with a stable `code`; what the caller causes uses `@net/core`'s
+ * shared classes (`InvalidArgumentError`, and `AbortedError` for a cancelled handshake).
+ * Messages name the step and the sizes involved, never the key.
  */
-import { InvalidArgumentError, NetError } from '@net/stream-reader';
+import { AbortedError, InvalidArgumentError, NetError } from '@net/core';
 
-export { InvalidArgumentError, NetError };
+export { AbortedError, InvalidArgumentError, NetError };
 
 /** Base class of every handshake failure of this package; branch on `code`. */
 export class HandshakeError extends NetError {}
@@ -52,7 +54,11 @@ export class UnsupportedDigestError extends HandshakeError {
   }
 }
 
-/** The handshake did not complete within its `timeout` (the whole exchange, not one read). */
+/**
+ * The handshake did not complete within its `timeout` (the whole exchange, not one read).
+ * Its own code, not core's `ERR_TIMEOUT`: a deadline on the authentication of a peer, which
+ * a server treats as that peer failing (`serverAuthenticate` resolves `false`).
+ */
 export class HandshakeTimeoutError extends HandshakeError {
   /** The timeout that elapsed, in milliseconds. */
   readonly timeout: number;
@@ -67,16 +73,22 @@ export class HandshakeTimeoutError extends HandshakeError {
   }
 }
 
-/** The handshake was cancelled through its `signal`; `cause` is the signal's reason. */
-export class HandshakeAbortedError extends HandshakeError {
+/**
+ * The handshake was cancelled through its `signal`; `cause` is the signal's reason.
+ * `ERR_ABORTED`, a subclass of core's `AbortedError` (the caller's doing, so not a
+ * {@link HandshakeError}).
+ */
+export class HandshakeAbortedError extends AbortedError {
   constructor(step: string, reason: unknown) {
-    super('ERR_AUTH_ABORTED', `Authentication handshake aborted by its signal while ${step}`, {
-      cause: reason,
-    });
+    super(`Authentication handshake aborted by its signal while ${step}`, reason);
   }
 }
 
-/** The connection failed (reset, destroyed, write error) during the handshake; see `cause`. */
+/**
+ * The connection failed (reset, destroyed, write error) during the handshake; `cause` holds
+ * the transport's error (e.g. a `ConnectionClosedError`). Its own code: the step it failed
+ * in is the news, and `serverAuthenticate` reports it as the peer's failure.
+ */
 export class HandshakeConnectionError extends HandshakeError {
   constructor(step: string, cause: unknown) {
     const detail = cause instanceof Error ? `: ${cause.message}` : '';

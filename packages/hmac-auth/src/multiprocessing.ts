@@ -4,7 +4,8 @@
  * `answerChallenge` what `Client()` runs first. Compatible with Python up to 3.11 (20-byte
  * challenge, raw HMAC-MD5) and 3.12+ (`{digest}`-prefixed challenge and reply).
  */
-import { type Deadline, runHandshake } from './deadline.js';
+import { checkMs, checkSignal, withDefaults } from '@net/core';
+import { type HandshakeDeadline, runHandshake } from './deadline.js';
 import { digestsEqual, hmac, type MultiprocessingDigest, type SecretKey } from './digests.js';
 import {
   AuthenticationFailedError,
@@ -45,7 +46,7 @@ export interface ChallengeOptions {
   acceptDigests?: readonly MultiprocessingDigest[];
   /** Milliseconds for the whole handshake, `0` for none. Default `10000`. */
   timeout?: number;
-  /** Cancels the handshake; it then rejects with `ERR_AUTH_ABORTED`. */
+  /** Cancels the handshake; it then rejects with `ERR_ABORTED` (core's `AbortedError`). */
   signal?: AbortSignal;
 }
 
@@ -71,13 +72,16 @@ export const CHALLENGE_DEFAULTS = {
 
 /** Options with their defaults, validated. */
 function settings(options: DeliverChallengeOptions) {
+  const merged = withDefaults(CHALLENGE_DEFAULTS, options);
   const config = {
-    protocol: options.protocol ?? CHALLENGE_DEFAULTS.protocol,
-    digest: options.digest ?? CHALLENGE_DEFAULTS.digest,
-    acceptDigests: options.acceptDigests ?? CHALLENGE_DEFAULTS.acceptDigests,
-    timeout: options.timeout ?? CHALLENGE_DEFAULTS.timeout,
+    protocol: merged.protocol as 'modern' | 'legacy',
+    digest: merged.digest as MultiprocessingDigest,
+    acceptDigests: merged.acceptDigests as readonly MultiprocessingDigest[],
+    timeout: merged.timeout as number,
     signal: options.signal,
   };
+  checkMs('timeout', config.timeout);
+  checkSignal('signal', config.signal);
   if (config.protocol !== 'modern' && config.protocol !== 'legacy') {
     throw new InvalidArgumentError(
       `protocol must be 'modern' or 'legacy', got ${String(config.protocol)}`,
@@ -119,7 +123,7 @@ function checkAccepted(digest: string, accepted: readonly string[]): Multiproces
 /** Receives one handshake message (at most 256 bytes, like Python's `recv_bytes(256)`). */
 async function receive(
   transport: OpenedMessageTransport,
-  deadline: Deadline,
+  deadline: HandshakeDeadline,
   step: string,
 ): Promise<Buffer> {
   return Buffer.from(await deadline.run(step, (options) => transport.recv(MAX_MESSAGE, options)));
@@ -131,7 +135,7 @@ async function receive(
  * answers `#WELCOME#`, or `#FAILURE#` and rejects. `Listener.accept()` runs this first and
  * then {@link answerChallenge}. Rejects with `ERR_AUTH_FAILED` (wrong key),
  * `ERR_AUTH_UNSUPPORTED_DIGEST`, `ERR_AUTH_PROTOCOL` (closed early, reply over 256 bytes,
- * malformed), `ERR_AUTH_TIMEOUT`, `ERR_AUTH_ABORTED` or `ERR_AUTH_CONNECTION`.
+ * malformed), `ERR_AUTH_TIMEOUT`, `ERR_ABORTED` or `ERR_AUTH_CONNECTION`.
  */
 export async function deliverChallenge(
   conn: MessageTransport,
@@ -171,7 +175,7 @@ export async function deliverChallenge(
  * 20-byte challenge, `{digest}`-prefixed otherwise) and expects `#WELCOME#`. `Client()`
  * runs this first and then {@link deliverChallenge}. Rejects with `ERR_AUTH_REJECTED` on
  * `#FAILURE#`, `ERR_AUTH_UNSUPPORTED_DIGEST`, `ERR_AUTH_PROTOCOL`, `ERR_AUTH_TIMEOUT`,
- * `ERR_AUTH_ABORTED` or `ERR_AUTH_CONNECTION`.
+ * `ERR_ABORTED` or `ERR_AUTH_CONNECTION`.
  */
 export async function answerChallenge(
   conn: MessageTransport,

@@ -2,6 +2,14 @@
  * Recipe 11.9's handshake: the server sends random bytes, the client answers with the raw
  * HMAC of them, the server compares in constant time. Optionally mutual (see README).
  */
+import {
+  checkBoolean,
+  checkCount,
+  checkMs,
+  checkOptionalFunction,
+  checkSignal,
+  withDefaults,
+} from '@net/core';
 import { runHandshake } from './deadline.js';
 import { digestSize, digestsEqual, hmac, type RecipeDigest, type SecretKey } from './digests.js';
 import { AuthenticationFailedError, InvalidArgumentError, type NetError } from './errors.js';
@@ -16,7 +24,7 @@ export interface AuthenticateOptions {
   challengeLength?: number;
   /** Milliseconds for the whole handshake, `0` for none. Default `10000`. */
   timeout?: number;
-  /** Cancels the handshake; it then rejects with `ERR_AUTH_ABORTED`. */
+  /** Cancels the handshake; it then rejects with `ERR_ABORTED` (core's `AbortedError`). */
   signal?: AbortSignal;
   /** Adds the reverse round: the server proves it holds the key too. Default `false`. */
   mutual?: boolean;
@@ -41,27 +49,33 @@ export const AUTHENTICATE_DEFAULTS = {
 
 const RECIPE_DIGESTS: readonly string[] = ['sha256', 'sha384', 'sha512', 'sha1', 'md5'];
 
-/** Options with their defaults, validated (explicit fields: this runs once per handshake). */
+/** Options with their defaults (`undefined` = the default), validated with core's checks. */
 function settings(options: ServerAuthenticateOptions) {
-  const digest = options.digest ?? AUTHENTICATE_DEFAULTS.digest;
-  const challengeLength = options.challengeLength ?? AUTHENTICATE_DEFAULTS.challengeLength;
+  const merged = withDefaults(AUTHENTICATE_DEFAULTS, options);
+  const digest: RecipeDigest = merged.digest;
+  const challengeLength: number = merged.challengeLength;
   if (!RECIPE_DIGESTS.includes(digest)) {
     throw new InvalidArgumentError(
       `digest must be one of ${RECIPE_DIGESTS.join(', ')}, got ${String(digest)}`,
     );
   }
-  if (!(Number.isInteger(challengeLength) && challengeLength >= 16 && challengeLength <= 1024)) {
+  checkCount('challengeLength', challengeLength, 16);
+  if (challengeLength > 1024) {
     throw new InvalidArgumentError(
       `challengeLength must be an integer from 16 to 1024, got ${challengeLength}`,
     );
   }
+  checkMs('timeout', merged.timeout);
+  checkSignal('signal', options.signal);
+  checkBoolean('mutual', merged.mutual);
+  checkOptionalFunction('onFailure', options.onFailure);
   return {
     digest,
     challengeLength,
     size: digestSize(digest),
-    timeout: options.timeout ?? AUTHENTICATE_DEFAULTS.timeout,
+    timeout: merged.timeout as number,
     signal: options.signal,
-    mutual: options.mutual ?? AUTHENTICATE_DEFAULTS.mutual,
+    mutual: merged.mutual as boolean,
     onFailure: options.onFailure,
   };
 }
@@ -74,7 +88,7 @@ function settings(options: ServerAuthenticateOptions) {
  * failed to authenticate for any reason it caused (wrong digest, short reply, silence past
  * `timeout`, connection reset); `onFailure` receives the typed reason. It rejects only
  * for the caller's own doing: invalid arguments (`ERR_INVALID_ARGUMENT`) or an aborted
- * `signal` (`ERR_AUTH_ABORTED`). The connection is left open either way: close it on `false`.
+ * `signal` (`ERR_ABORTED`). The connection is left open either way: close it on `false`.
  * Bytes the client sent after its digest stay readable (a Duplex is released with unshift).
  */
 export async function serverAuthenticate(
@@ -111,7 +125,7 @@ export async function serverAuthenticate(
     return true;
   } catch (error) {
     const reason = error as NetError;
-    if (reason.code === 'ERR_AUTH_ABORTED' || reason.code === 'ERR_INVALID_ARGUMENT') throw reason;
+    if (reason.code === 'ERR_ABORTED' || reason.code === 'ERR_INVALID_ARGUMENT') throw reason;
     onFailure?.(reason);
     return false;
   }
@@ -122,7 +136,7 @@ export async function serverAuthenticate(
  * sends the raw HMAC digest of it (in `mutual` mode also its own challenge, then checks the
  * server's proof). Resolves once the digest is written; the recipe has no acknowledgement,
  * so a server that refuses simply closes the connection. Rejects with a typed error:
- * `ERR_AUTH_TIMEOUT`, `ERR_AUTH_ABORTED`, `ERR_AUTH_PROTOCOL` (closed early),
+ * `ERR_AUTH_TIMEOUT`, `ERR_ABORTED`, `ERR_AUTH_PROTOCOL` (closed early),
  * `ERR_AUTH_CONNECTION`, or `ERR_AUTH_FAILED` when the server's mutual proof is wrong.
  */
 export async function clientAuthenticate(

@@ -4,7 +4,8 @@
  * reading, such as a `@net/tcp-server` connection or a `@net/ipc` Connection.
  */
 import type { Duplex } from 'node:stream';
-import { createStreamReader, ReadTimeoutError, type StreamReader } from '@net/stream-reader';
+import { ConnectionClosedError, withDeadline } from '@net/core';
+import { createStreamReader, type StreamReader } from '@net/stream-reader';
 import type { StepOptions } from './deadline.js';
 import { HandshakeProtocolError, InvalidArgumentError } from './errors.js';
 
@@ -77,7 +78,9 @@ function isDuplex(value: unknown): value is Duplex {
  */
 function writeDuplex(stream: Duplex, data: Uint8Array): Promise<void> {
   if (stream.destroyed || stream.writableEnded) {
-    return Promise.reject(new Error('The stream was closed before the handshake could write'));
+    return Promise.reject(
+      new ConnectionClosedError('The stream was closed before the handshake could write'),
+    );
   }
   stream.write(data);
   return Promise.resolve();
@@ -152,27 +155,14 @@ export function openMessageTransport(transport: MessageTransport): OpenedMessage
 }
 
 /**
- * Settles no later than `options` allow, even if a channel ignores them: a transport we did
- * not write must not be able to hang a handshake past its timeout or abort.
+ * Settles no later than the handshake's signal aborts, even if a channel ignores it: a
+ * transport we did not write must not be able to hang a handshake past its timeout or
+ * abort. (The handshake's deadline holds the one timer; the deadline then decides the error.)
  */
-function bounded<T>(pending: Promise<T>, { timeout, signal }: StepOptions): Promise<T> {
-  if (timeout === 0 && signal === undefined) return pending;
-  return new Promise<T>((resolve, reject) => {
-    const timer =
-      timeout > 0 ? setTimeout(() => finish(new ReadTimeoutError(timeout)), timeout) : undefined;
-    const onAbort = () => finish(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    function finish(error?: unknown, value?: T): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (error === undefined) resolve(value as T);
-      else reject(error);
-    }
-    pending.then(
-      (value) => finish(undefined, value),
-      (error) => finish(error ?? new Error('channel read failed')),
-    );
-  });
+function bounded<T>(pending: Promise<T>, { signal }: StepOptions): Promise<T> {
+  if (signal === undefined) return pending;
+  pending.catch(() => undefined); // a rejection after the deadline settled is not news
+  return withDeadline(() => pending, { signal });
 }
 
 function closedError(): HandshakeProtocolError {

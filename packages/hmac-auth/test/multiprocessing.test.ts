@@ -183,12 +183,12 @@ describe('deliverChallenge', () => {
     expect(error.code).toBe('ERR_AUTH_TIMEOUT');
   });
 
-  it('an aborted signal is ERR_AUTH_ABORTED', async () => {
+  it('an aborted signal is ERR_ABORTED', async () => {
     const [, server] = await pair('tcp');
     const controller = new AbortController();
     const pending = rejectionOf(deliverChallenge(server, KEY, { signal: controller.signal }));
     setTimeout(() => controller.abort(), 20);
-    expect((await pending).code).toBe('ERR_AUTH_ABORTED');
+    expect((await pending).code).toBe('ERR_ABORTED');
   });
 
   it('rejects unknown digests and protocols with ERR_INVALID_ARGUMENT', async () => {

@@ -193,7 +193,7 @@ describe('recipe handshake: failures', () => {
     expect(error.code).toBe('ERR_AUTH_TIMEOUT');
   });
 
-  it('rejects with ERR_AUTH_ABORTED when the signal fires, on both sides', async () => {
+  it('rejects with ERR_ABORTED when the signal fires, on both sides', async () => {
     const [, server] = await pair('tcp'); // a client that never answers
     const [client] = await pair('tcp'); // a server that never challenges
     const serverAbort = new AbortController();
@@ -206,10 +206,10 @@ describe('recipe handshake: failures', () => {
     const reason = new Error('shutting down');
     serverAbort.abort(reason);
     const serverError = await serverSide;
-    expect(serverError.code).toBe('ERR_AUTH_ABORTED');
+    expect(serverError.code).toBe('ERR_ABORTED');
     expect(serverError.cause).toBe(reason);
     clientAbort.abort();
-    expect((await clientSide).code).toBe('ERR_AUTH_ABORTED');
+    expect((await clientSide).code).toBe('ERR_ABORTED');
   });
 
   it('an already aborted signal rejects before anything is sent', async () => {
@@ -217,7 +217,7 @@ describe('recipe handshake: failures', () => {
     const error = await rejectionOf(
       serverAuthenticate(server, KEY, { signal: AbortSignal.abort() }),
     );
-    expect(error.code).toBe('ERR_AUTH_ABORTED');
+    expect(error.code).toBe('ERR_ABORTED');
     await new Promise((resolve) => setImmediate(resolve));
     expect(client.readableLength).toBe(0); // no challenge was written
   });

@@ -1,18 +1,29 @@
 /**
- * Error classes of `@net/http-client`. Each extends {@link NetError} (from
- * `@net/stream-reader`) with a stable `code`; branch on `code`, not on the message.
+ * Error classes of `@net/http-client`. Each extends {@link NetError} (from `@net/core`) with
+ * a stable `code`; branch on `code`, not on the message. Conditions every package shares
+ * use `@net/core`'s classes: a bad option is an `InvalidArgumentError`, an aborted request
+ * an `AbortedError`, a closed session a `ClientClosedError` (these subclasses add the URL
+ * or the option to the message and keep the shared code).
  */
-import { NetError } from '@net/stream-reader';
+import {
+  AbortedError as CoreAbortedError,
+  ClientClosedError as CoreClientClosedError,
+  InvalidArgumentError,
+  NetError,
+} from '@net/core';
 import type { Response } from './response.js';
 
-export { NetError };
+export { InvalidArgumentError, NetError };
 
-/** The URL cannot be parsed, or its scheme is neither `http:` nor `https:`. */
+/**
+ * The URL cannot be parsed, or its scheme is neither `http:` nor `https:` (`ERR_BAD_URL`;
+ * not Node's `ERR_INVALID_URL`, which `new URL()` throws and which ends up in `cause`).
+ */
 export class InvalidUrlError extends NetError {
   /** The URL as the caller passed it. */
   readonly url: string;
 
-  constructor(url: string, reason: string, code = 'ERR_INVALID_URL', cause?: unknown) {
+  constructor(url: string, reason: string, code = 'ERR_BAD_URL', cause?: unknown) {
     super(code, `Invalid URL ${JSON.stringify(url)}: ${reason}`, { cause });
     this.url = url;
   }
@@ -34,12 +45,11 @@ export class MissingSchemeError extends InvalidUrlError {
   }
 }
 
-/** An option has a value of the wrong type or range, or two options contradict each other. */
-export class InvalidOptionError extends NetError {
-  constructor(message: string) {
-    super('ERR_INVALID_OPTION', message);
-  }
-}
+/**
+ * An option has a value of the wrong type or range, or two options contradict each other:
+ * `ERR_INVALID_ARGUMENT`, core's `InvalidArgumentError`.
+ */
+export class InvalidOptionError extends InvalidArgumentError {}
 
 /** `raiseForStatus()` on a 4xx or 5xx response; `response` is the full response. */
 export class HttpError extends NetError {
@@ -114,10 +124,13 @@ export class TotalTimeoutError extends NetError {
   }
 }
 
-/** The caller's `signal` aborted the request; `cause` is the signal's reason. */
-export class AbortedError extends NetError {
+/**
+ * The caller's `signal` aborted the request; `cause` is the signal's reason
+ * (`ERR_ABORTED`, a subclass of core's `AbortedError`).
+ */
+export class AbortedError extends CoreAbortedError {
   constructor(url: string, cause: unknown) {
-    super('ERR_ABORTED', `Request to ${url} was aborted through its signal`, { cause });
+    super(`Request to ${url} was aborted through its signal`, cause);
   }
 }
 
@@ -220,10 +233,10 @@ export class BodyStreamedError extends NetError {
   }
 }
 
-/** The client (or session) was closed; create a new one. */
-export class ClientClosedError extends NetError {
+/** The client (or session) was closed; create a new one (`ERR_CLIENT_CLOSED`, core's class). */
+export class ClientClosedError extends CoreClientClosedError {
   constructor() {
-    super('ERR_CLIENT_CLOSED', 'This Session is closed; create a new Session to send requests');
+    super('This Session is closed; create a new Session to send requests');
   }
 }
 

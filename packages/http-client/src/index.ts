@@ -42,6 +42,7 @@ export {
   ConnectTimeoutError,
   DecompressionError,
   HttpError,
+  InvalidArgumentError,
   InvalidOptionError,
   InvalidUrlError,
   JsonDecodeError,

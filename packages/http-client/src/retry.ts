@@ -2,17 +2,20 @@
  * The retry policy: which failures are retried, and how long to wait (exponential
  * backoff, or the server's `Retry-After`).
  */
-import { InvalidOptionError } from './errors.js';
+import { checkBoolean, checkCount, checkMs, withDefaults } from '@net/core';
 import { headerValue } from './headers.js';
 import { DEFAULT_OPTIONS, type ResolvedRetry, type RetryOptions } from './options.js';
 
 /** Resolves the `retries` option against the defaults. */
 export function resolveRetry(option: number | RetryOptions | undefined): ResolvedRetry {
   const given = typeof option === 'number' ? { total: option } : (option ?? {});
-  const retry = { ...DEFAULT_OPTIONS.retries, ...stripUndefined(given) } as ResolvedRetry;
-  if (!Number.isInteger(retry.total) || retry.total < 0) {
-    throw new InvalidOptionError(`retries must be a non-negative integer, got ${retry.total}`);
-  }
+  const retry = withDefaults(DEFAULT_OPTIONS.retries, given, 'retries') as ResolvedRetry;
+  checkCount('retries', retry.total);
+  // Delays become timers: each is checked against Node's 2^31-1 ms ceiling.
+  checkMs('retries.backoff', retry.backoff);
+  checkMs('retries.maxBackoff', retry.maxBackoff);
+  checkMs('retries.maxRetryAfter', retry.maxRetryAfter);
+  checkBoolean('retries.respectRetryAfter', retry.respectRetryAfter);
   return { ...retry, methods: retry.methods.map((method) => method.toUpperCase()) };
 }
 
@@ -65,8 +68,4 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -4,6 +4,15 @@
  * retried and turned into a {@link Response}.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  checkByteSize,
+  checkCount,
+  checkMs,
+  checkSignal,
+  createDeadline,
+  type Deadline,
+  withDefaults,
+} from '@net/core';
 import type { Dispatcher } from 'undici';
 import { encodeBody } from './body.js';
 import { ACCEPT_ENCODING, decompressionFailure } from './decode.js';
@@ -71,6 +80,8 @@ export class Session {
   private closed = false;
 
   constructor(options: SessionOptions = {}) {
+    // Options set to undefined are dropped, so every `??` below falls back to the default.
+    options = withDefaults({}, options, 'Session options') as SessionOptions;
     this.settings = options;
     this.baseUrl = options.baseUrl;
     if (options.baseUrl !== undefined) resolveTarget(options.baseUrl); // fail early if invalid
@@ -90,12 +101,8 @@ export class Session {
     );
     this.timeouts = resolveTimeouts(options.timeout, DEFAULT_OPTIONS.timeout);
     this.retry = resolveRetry(options.retries);
-    this.maxRedirects = nonNegative(
-      'maxRedirects',
-      options.maxRedirects,
-      DEFAULT_OPTIONS.maxRedirects,
-    );
-    this.maxResponseSize = nonNegative(
+    this.maxRedirects = count('maxRedirects', options.maxRedirects, DEFAULT_OPTIONS.maxRedirects);
+    this.maxResponseSize = byteSize(
       'maxResponseSize',
       options.maxResponseSize,
       DEFAULT_OPTIONS.maxResponseSize,
@@ -105,8 +112,8 @@ export class Session {
       tls: options.tls,
       proxy: options.proxy,
       trustEnv: options.trustEnv ?? DEFAULT_OPTIONS.trustEnv,
-      connections: nonNegative('connections', options.connections, DEFAULT_OPTIONS.connections),
-      keepAliveTimeout: nonNegative(
+      connections: count('connections', options.connections, DEFAULT_OPTIONS.connections),
+      keepAliveTimeout: ms(
         'keepAliveTimeout',
         options.keepAliveTimeout,
         DEFAULT_OPTIONS.keepAliveTimeout,
@@ -208,6 +215,7 @@ export class Session {
     options: RequestOptions,
   ): Promise<Response> {
     if (this.closed) throw new ClientClosedError();
+    checkSignal('signal', options.signal);
     const target = resolveTarget(
       url,
       this.baseUrl,
@@ -218,8 +226,8 @@ export class Session {
         ? this.timeouts
         : resolveTimeouts(options.timeout, this.timeouts);
     const retry = options.retries === undefined ? this.retry : resolveRetry(options.retries);
-    const maxRedirects = nonNegative('maxRedirects', options.maxRedirects, this.maxRedirects);
-    const maxResponseSize = nonNegative(
+    const maxRedirects = count('maxRedirects', options.maxRedirects, this.maxRedirects);
+    const maxResponseSize = byteSize(
       'maxResponseSize',
       options.maxResponseSize,
       this.maxResponseSize,
@@ -241,19 +249,18 @@ export class Session {
       }
     }
 
-    let signal = options.signal;
-    let timer: NodeJS.Timeout | undefined;
-    if (timeouts.total > 0) {
-      const controller = new AbortController();
-      const total = timeouts.total;
-      timer = setTimeout(() => controller.abort(new TotalTimeoutError(target.href, total)), total);
-      if (signal !== undefined) {
-        const outer = signal;
-        if (outer.aborted) controller.abort(outer.reason);
-        else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
-      }
-      signal = controller.signal;
-    }
+    // timeout.total and the caller's signal joined into one signal by core's deadline; only
+    // made when there is a total timeout, so a plain request costs no timer or controller.
+    const deadline: Deadline | undefined =
+      timeouts.total > 0
+        ? createDeadline({
+            timeout: timeouts.total,
+            signal: options.signal,
+            timeoutError: (total) => new TotalTimeoutError(target.href, total),
+          })
+        : undefined;
+    const signal = deadline?.signal ?? options.signal;
+    const dispose = () => deadline?.dispose();
     let streaming = false;
     const fail = (error: unknown) => mapError(error, hop.target.href, timeouts, signal);
 
@@ -338,7 +345,7 @@ export class Session {
             hop.target.href,
             options.onDownloadProgress,
             fail,
-            () => clearTimeout(timer),
+            dispose,
           );
         } else {
           init.content = await readFull(
@@ -366,7 +373,7 @@ export class Session {
     } catch (error) {
       throw fail(error);
     } finally {
-      if (!streaming) clearTimeout(timer);
+      if (!streaming) dispose();
     }
   }
 }
@@ -382,6 +389,8 @@ function mapError(
     const reason: unknown = signal.reason;
     return reason instanceof TotalTimeoutError ? reason : new AbortedError(url, reason);
   }
+  // Node's ERR_INVALID_ARG_* are inputs here (undici passing on a bad request option), mapped
+  // to our ERR_INVALID_ARGUMENT below; they are never thrown as they are.
   if (error instanceof NetError) return error;
   const decodeError = decompressionFailure(error);
   if (decodeError !== undefined) return decodeError;
@@ -412,7 +421,7 @@ function resolveTimeouts(
     typeof option === 'number' ? { connect: option, headers: option, body: option } : option;
   const out = { ...base };
   for (const key of ['connect', 'headers', 'body', 'total'] as const) {
-    out[key] = nonNegative(`timeout.${key}`, given[key], base[key]);
+    out[key] = ms(`timeout.${key}`, given[key], base[key]);
   }
   return out;
 }
@@ -421,11 +430,24 @@ function connectOf(option: number | Timeouts | undefined): number | undefined {
   return typeof option === 'number' ? option : option?.connect;
 }
 
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
+/** A timer option: `undefined` = `fallback`; otherwise checked by core (0 to 2^31-1 ms). */
+function ms(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionError(`${name} must be a non-negative number of ms/items, got ${value}`);
-  }
+  checkMs(name, value);
+  return value;
+}
+
+/** A count option (`undefined` = `fallback`): a whole number >= 0. */
+function count(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  checkCount(name, value);
+  return value;
+}
+
+/** A size option in bytes (`undefined` = `fallback`): a whole number >= 0. */
+function byteSize(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  checkByteSize(name, value);
   return value;
 }
 

@@ -79,7 +79,7 @@ function slowTarget(text: string): Target {
   try {
     parsed = new URL(text);
   } catch (error) {
-    throw new InvalidUrlError(text, 'it cannot be parsed', 'ERR_INVALID_URL', error);
+    throw new InvalidUrlError(text, 'it cannot be parsed', undefined, error);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new InvalidUrlError(text, `unsupported scheme ${parsed.protocol}; use http: or https:`);

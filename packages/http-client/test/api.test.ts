@@ -152,10 +152,10 @@ describe('URLs', () => {
     expect((await rejection(() => get('localhost:8080'))).code).toBe('ERR_MISSING_SCHEME');
   });
 
-  it('rejects unparsable URLs and other schemes with ERR_INVALID_URL', async () => {
-    expect((await rejection(() => get('http://exa mple.com/'))).code).toBe('ERR_INVALID_URL');
-    expect((await rejection(() => get('ftp://example.com/file'))).code).toBe('ERR_INVALID_URL');
-    expect((await rejection(() => get('/relative'))).code).toBe('ERR_INVALID_URL');
+  it('rejects unparsable URLs and other schemes with ERR_BAD_URL', async () => {
+    expect((await rejection(() => get('http://exa mple.com/'))).code).toBe('ERR_BAD_URL');
+    expect((await rejection(() => get('ftp://example.com/file'))).code).toBe('ERR_BAD_URL');
+    expect((await rejection(() => get('/relative'))).code).toBe('ERR_BAD_URL');
   });
 
   it('normalises paths the fast path cannot take (spaces, dot segments, non-ASCII)', async () => {
@@ -194,9 +194,9 @@ describe('request bodies and methods', () => {
     expect(multipart.body).toContain('file body');
   });
 
-  it('rejects two body options at once with ERR_INVALID_OPTION', async () => {
+  it('rejects two body options at once with ERR_INVALID_ARGUMENT', async () => {
     const error = await rejection(() => post(`${srv.url}/echo`, { json: {}, data: 'x' }));
-    expect(error.code).toBe('ERR_INVALID_OPTION');
+    expect(error.code).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('has put, patch, del, options and request for any method', async () => {
@@ -238,12 +238,12 @@ describe('Session', () => {
     );
   });
 
-  it('validates options with ERR_INVALID_OPTION', async () => {
+  it('validates options with ERR_INVALID_ARGUMENT', async () => {
     expect(() => new Session({ timeout: -1 })).toThrowError(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
     expect(() => new Session({ retries: 1.5 })).toThrowError(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
   });
 });

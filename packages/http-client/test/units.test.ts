@@ -85,7 +85,7 @@ describe('URLs, bodies and charsets', () => {
 
   it('rejects a data value of the wrong type', () => {
     expect(() => encodeBody({ data: 42 as unknown as string })).toThrowError(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
   });
 });

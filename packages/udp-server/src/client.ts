@@ -3,6 +3,7 @@
  * `udpRequest`, one request with timeout and retries.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { checkCount, checkMs, checkSignal, MAX_TIMER_MS, withDefaults } from '@net/core';
 import { checkPort, type ResolvedAddress, resolveHost, type UdpTarget } from './address.js';
 import {
   ClientClosedError,
@@ -105,18 +106,16 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
-function checkNumber(name: string, value: number, min: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidArgumentError(`${name} must be a number >= ${min}, got ${String(value)}`);
-  }
-}
-
 function checkRequestOptions(timeout: number, retries: number, backoff: number): void {
-  checkNumber('timeout', timeout, 1);
-  checkNumber('backoff', backoff, 1);
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw new InvalidArgumentError(`retries must be an integer >= 0, got ${String(retries)}`);
+  checkMs('timeout', timeout);
+  if (timeout === 0) {
+    // A UDP request cannot wait forever for a datagram that may have been lost.
+    throw new InvalidArgumentError('timeout must be at least 1 ms for a UDP request, got 0');
   }
+  if (typeof backoff !== 'number' || !Number.isFinite(backoff) || backoff < 1) {
+    throw new InvalidArgumentError(`backoff must be a number >= 1, got ${String(backoff)}`);
+  }
+  checkCount('retries', retries);
 }
 
 class Client implements UdpClient {
@@ -142,13 +141,10 @@ class Client implements UdpClient {
       throw new InvalidArgumentError('The target must be an object { host, port }');
     }
     checkPort(target.port, 1);
-    checkSocketOptions(options);
-    checkRequestOptions(
-      options.timeout ?? UDP_CLIENT_DEFAULTS.timeout,
-      options.retries ?? UDP_CLIENT_DEFAULTS.retries,
-      options.backoff ?? UDP_CLIENT_DEFAULTS.backoff,
-    );
-    this.#options = options;
+    const settings = withDefaults(UDP_CLIENT_DEFAULTS, options);
+    checkSocketOptions(settings);
+    checkRequestOptions(settings.timeout, settings.retries, settings.backoff);
+    this.#options = settings;
     this.#codec = options.ids;
     this.#port = target.port;
     this.#ready = resolveHost(target.host);
@@ -156,11 +152,12 @@ class Client implements UdpClient {
   }
 
   async request(data: Payload, options: UdpRequestOptions = {}): Promise<Uint8Array> {
-    const timeout = options.timeout ?? this.#options.timeout ?? UDP_CLIENT_DEFAULTS.timeout;
-    const retries = options.retries ?? this.#options.retries ?? UDP_CLIENT_DEFAULTS.retries;
-    const backoff = options.backoff ?? this.#options.backoff ?? UDP_CLIENT_DEFAULTS.backoff;
+    const { timeout, retries, backoff, signal } = withDefaults(
+      this.#options as Required<Pick<UdpClientOptions, 'timeout' | 'retries' | 'backoff'>>,
+      options,
+    );
     checkRequestOptions(timeout, retries, backoff);
-    const signal = options.signal;
+    checkSignal('signal', signal);
     if (this.#closed) throw new ClientClosedError();
     if (signal?.aborted) throw new RequestAbortedError(signal.reason);
     const peer = this.#peer ?? (await this.#ready);
@@ -188,6 +185,9 @@ class Client implements UdpClient {
         wait: timeout,
         timer: undefined,
       };
+      // Not core's createDeadline: a request is not one deadline but one timer per attempt
+      // (re-armed with backoff on each retransmission), and this is the client's per-request
+      // path, where a linked AbortController per request would cost throughput for nothing.
       if (signal !== undefined) {
         pending.onAbort = () => this.#fail(pending, new RequestAbortedError(signal.reason));
         signal.addEventListener('abort', pending.onAbort, { once: true });
@@ -225,7 +225,8 @@ class Client implements UdpClient {
       if (error) this.#fail(pending, new SendError(peer.address, this.#port, error));
     });
     pending.timer = setTimeout(this.#onTimeout, pending.wait, pending);
-    pending.wait *= pending.backoff;
+    // Backoff must not push a wait past Node's timer ceiling, which would fire it at once.
+    pending.wait = Math.min(pending.wait * pending.backoff, MAX_TIMER_MS);
   }
 
   readonly #onTimeout = (pending: Pending): void => {
@@ -348,13 +349,8 @@ export async function udpRequest(
   data: Payload,
   options: UdpSingleRequestOptions = {},
 ): Promise<Uint8Array> {
-  const { signal, ...rest } = options;
-  const client = new Client(target, {
-    ...rest,
-    timeout: rest.timeout ?? UDP_REQUEST_DEFAULTS.timeout,
-    retries: rest.retries ?? UDP_REQUEST_DEFAULTS.retries,
-    backoff: rest.backoff ?? UDP_REQUEST_DEFAULTS.backoff,
-  });
+  const { signal, ...rest } = withDefaults(UDP_REQUEST_DEFAULTS, options);
+  const client = new Client(target, rest);
   try {
     return await client.request(data, signal === undefined ? {} : { signal });
   } finally {

@@ -1,10 +1,20 @@
 /**
- * Error classes of `@net/udp-server`. Each extends {@link NetError} (from
- * `@net/stream-reader`) with a stable `code`; branch on `code`, not on `message`.
+ * Error classes of `@net/udp-server`. Each extends {@link NetError} (from `@net/core`) with
+ * a stable `code`; branch on `code`, not on `message`. Conditions every package shares use
+ * `@net/core`'s classes: a bad option is core's `InvalidArgumentError`, an aborted request a
+ * subclass of `AbortedError`, a failed bind a `ListenError`, a call the server's state does
+ * not allow a `ServerStateError`.
  */
-import { InvalidArgumentError, NetError } from '@net/stream-reader';
+import {
+  AbortedError,
+  ClientClosedError as CoreClientClosedError,
+  InvalidArgumentError,
+  ListenError,
+  NetError,
+  ServerStateError,
+} from '@net/core';
 
-export { InvalidArgumentError, NetError };
+export { InvalidArgumentError, ListenError, NetError, ServerStateError };
 
 /** A payload is larger than one UDP datagram can carry; nothing was sent. */
 export class DatagramTooLargeError extends NetError {
@@ -42,43 +52,44 @@ export class RequestTimeoutError extends NetError {
   }
 }
 
-/** A request was cancelled through its `signal`. */
-export class RequestAbortedError extends NetError {
+/** A request was cancelled through its `signal` (`ERR_ABORTED`, core's `AbortedError`). */
+export class RequestAbortedError extends AbortedError {
   constructor(reason: unknown) {
-    super('ERR_ABORTED', 'The request was aborted by its signal before a reply arrived', {
-      cause: reason,
-    });
+    super('The request was aborted by its signal before a reply arrived', reason);
   }
 }
 
-/** The client was closed while the request was pending, or before it was made. */
-export class ClientClosedError extends NetError {
+/**
+ * The client was closed while the request was pending, or before it was made
+ * (`ERR_CLIENT_CLOSED`, core's `ClientClosedError`).
+ */
+export class ClientClosedError extends CoreClientClosedError {
   constructor() {
     super(
-      'ERR_CLIENT_CLOSED',
       'The UDP client was closed; pending and new requests fail. Create a new client to continue',
     );
   }
 }
 
-/** A reply or send was attempted on a server that is closed (or was never bound). */
-export class ServerClosedError extends NetError {
-  constructor() {
+/**
+ * A reply, or `bind()`, on a server that is closed (or a reply on one never bound):
+ * `ERR_SERVER_STATE`, core's `ServerStateError`.
+ */
+export class ServerClosedError extends ServerStateError {
+  constructor(what: 'reply' | 'bind' = 'reply') {
     super(
-      'ERR_SERVER_CLOSED',
-      'The UDP server is closed or not bound, so the reply was not sent; ' +
-        'replies of handlers still running at close() are discarded',
+      what === 'bind'
+        ? 'This UDP server was closed; create a new server to bind again'
+        : 'The UDP server is closed or not bound, so the reply was not sent; ' +
+            'replies of handlers still running at close() are discarded',
     );
   }
 }
 
-/** `bind()` was called on a server that is already bound or binding. */
-export class AlreadyBoundError extends NetError {
+/** `bind()` on a server that is already bound or binding: `ERR_SERVER_STATE`. */
+export class AlreadyBoundError extends ServerStateError {
   constructor() {
-    super(
-      'ERR_ALREADY_BOUND',
-      'This UDP server is already bound; create another server to listen on a second address',
-    );
+    super('This UDP server is already bound; create another server to listen on a second address');
   }
 }
 
@@ -105,17 +116,21 @@ export abstract class EndpointError extends NetError {
   }
 }
 
-/** The operating system refused to bind the socket (`cause` holds e.g. `EADDRINUSE`). */
-export class BindError extends EndpointError {
-  constructor(address: string, port: number, cause: unknown) {
-    super(
-      'ERR_BIND_FAILED',
-      `Could not bind UDP socket to ${address} port ${port}: ${describe(cause)}; pick another ` +
-        'port, pass reuseAddr: true to share it, or check the address exists on this host',
-      address,
-      port,
-      cause,
-    );
+/**
+ * The operating system refused to bind the socket (`cause` holds e.g. `EADDRINUSE`): the
+ * condition every server's failed `listen()` is, so `ERR_LISTEN`, core's `ListenError`.
+ * `address` is `host:port` as for every `ListenError`; `host` and `port` are apart.
+ */
+export class BindError extends ListenError {
+  /** The host (address) the bind was tried on. */
+  readonly host: string;
+  /** The port the bind was tried on. */
+  readonly port: number;
+
+  constructor(host: string, port: number, cause: unknown) {
+    super(`${host.includes(':') ? `[${host}]` : host}:${port}`, cause);
+    this.host = host;
+    this.port = port;
   }
 }
 
@@ -133,11 +148,15 @@ export class SendError extends EndpointError {
   }
 }
 
-/** A handler threw or rejected; `cause` holds what it threw. The server keeps serving. */
+/**
+ * A datagram handler threw or rejected; `cause` holds what it threw. The server keeps
+ * serving. (Its own code: `@net/event-loop`'s `ERR_HANDLER_FAILED` is another condition,
+ * an event handler removed from its loop.)
+ */
 export class HandlerError extends EndpointError {
   constructor(address: string, port: number, cause: unknown) {
     super(
-      'ERR_HANDLER_FAILED',
+      'ERR_DATAGRAM_HANDLER_FAILED',
       `The handler failed on a datagram from ${address} port ${port}: ${describe(cause)}; ` +
         'the server keeps serving other datagrams',
       address,

@@ -54,11 +54,13 @@ export {
   EndpointError,
   HandlerError,
   InvalidArgumentError,
+  ListenError,
   NetError,
   RequestAbortedError,
   RequestTimeoutError,
   SendError,
   ServerClosedError,
+  ServerStateError,
 } from './errors.js';
 export type { Payload } from './payload.js';
 export {

@@ -4,6 +4,7 @@
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { checkBoolean, checkCount, checkOptionalFunction, withDefaults } from '@net/core';
 import { type AddressFamily, checkPort, resolveHost } from './address.js';
 import {
   AlreadyBoundError,
@@ -29,7 +30,7 @@ export interface UdpMessage {
   /**
    * Sends `data` (bytes, or a string as UTF-8) back to the sender from the server's socket.
    * Resolves once the datagram is handed to the kernel; rejects with
-   * `ERR_DATAGRAM_TOO_LARGE`, `ERR_SEND_FAILED` or `ERR_SERVER_CLOSED`. Failures are also
+   * `ERR_DATAGRAM_TOO_LARGE`, `ERR_SEND_FAILED` or `ERR_SERVER_STATE` (the server is closed). Failures are also
    * reported through `onError` and counted, so a reply that is not awaited is safe.
    */
   reply(data: Payload): Promise<void>;
@@ -126,11 +127,15 @@ export interface UdpServerStats {
 
 /** A UDP server: bind it, let the handler answer datagrams, close it. */
 export interface UdpServer {
-  /** Binds the socket; resolves with the bound address. Rejects with `ERR_BIND_FAILED`. */
+  /**
+   * Binds the socket; resolves with the bound address. Rejects with `ERR_LISTEN`
+   * ({@link BindError}, a `ListenError`) when the OS refuses, `ERR_SERVER_STATE` when the
+   * server is bound already or closed.
+   */
   bind(options?: UdpBindOptions): Promise<UdpBoundAddress>;
   /**
    * Stops receiving and closes the socket. Handlers still running finish; their replies
-   * reject with `ERR_SERVER_CLOSED`. Idempotent.
+   * reject with `ERR_SERVER_STATE` ({@link ServerClosedError}). Idempotent.
    */
   close(): Promise<void>;
   /** A snapshot of the counters. */
@@ -202,34 +207,28 @@ class Server implements UdpServer {
     if (typeof handler !== 'function') {
       throw new InvalidArgumentError('createUdpServer needs a handler function (msg) => ...');
     }
-    const maxInFlight = options.maxInFlight ?? UDP_SERVER_DEFAULTS.maxInFlight;
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-      throw new InvalidArgumentError(
-        `maxInFlight must be a positive integer, got ${String(maxInFlight)}`,
-      );
-    }
-    checkSocketOptions(options);
+    const settings = withDefaults(UDP_SERVER_DEFAULTS, options);
+    checkCount('maxInFlight', settings.maxInFlight, 1);
+    checkBoolean('reuseAddr', settings.reuseAddr);
+    checkBoolean('ipv6Only', settings.ipv6Only);
+    checkOptionalFunction('onError', options.onError);
+    checkSocketOptions(settings);
     this.#handler = handler;
-    this.#options = options;
-    this.#maxInFlight = maxInFlight;
+    this.#options = settings;
+    this.#maxInFlight = settings.maxInFlight;
     this.#onError = options.onError;
   }
 
   async bind(options: UdpBindOptions = {}): Promise<UdpBoundAddress> {
-    if (this.#state === 'closed') throw new ServerClosedError();
+    if (this.#state === 'closed') throw new ServerClosedError('bind');
     if (this.#state !== 'new') throw new AlreadyBoundError();
-    const host = options.host ?? UDP_BIND_DEFAULTS.host;
-    const port = options.port ?? UDP_BIND_DEFAULTS.port;
+    const { host, port } = withDefaults(UDP_BIND_DEFAULTS, options, 'bind options');
     checkPort(port, 0);
     this.#state = 'binding';
     let socket: Socket | undefined;
     try {
       const { address, family } = await resolveHost(host);
-      socket = openSocket(family, {
-        ...this.#options,
-        reuseAddr: this.#options.reuseAddr ?? UDP_SERVER_DEFAULTS.reuseAddr,
-        ipv6Only: this.#options.ipv6Only ?? UDP_SERVER_DEFAULTS.ipv6Only,
-      });
+      socket = openSocket(family, this.#options);
       const bindingSocket = socket;
       await new Promise<void>((resolve, reject) => {
         bindingSocket.once('error', reject);
@@ -248,7 +247,7 @@ class Server implements UdpServer {
     }
     if (this.#state !== 'binding') {
       socket.close(); // close() was called while binding
-      throw new ServerClosedError();
+      throw new ServerClosedError('bind');
     }
     socket.on('error', (error) => this.#report(error, { phase: 'socket' }));
     socket.on('message', this.#onMessage);

@@ -1,7 +1,7 @@
 /** Creating the `dgram` sockets the server and the client use, with their options applied. */
 import { createSocket, type SocketOptions as DgramSocketOptions, type Socket } from 'node:dgram';
+import { checkByteSize } from '@net/core';
 import type { AddressFamily } from './address.js';
-import { InvalidArgumentError } from './errors.js';
 
 /** Socket-level options shared by servers and clients. */
 export interface SocketOptions {
@@ -11,17 +11,12 @@ export interface SocketOptions {
   sendBufferSize?: number | undefined;
 }
 
-function checkSize(name: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-}
-
-/** Validates the buffer sizes before anything is created. */
+/** Validates the buffer sizes before anything is created (`undefined` = the OS default). */
 export function checkSocketOptions(options: SocketOptions): void {
-  checkSize('recvBufferSize', options.recvBufferSize);
-  checkSize('sendBufferSize', options.sendBufferSize);
+  if (options.recvBufferSize !== undefined)
+    checkByteSize('recvBufferSize', options.recvBufferSize, 1);
+  if (options.sendBufferSize !== undefined)
+    checkByteSize('sendBufferSize', options.sendBufferSize, 1);
 }
 
 type DgramLookup = NonNullable<DgramSocketOptions['lookup']>;

@@ -1,9 +1,14 @@
+import { ClientClosedError as CoreClientClosedError } from '@net/core';
 import { describe, expect, it } from 'vitest';
 import {
+  AlreadyBoundError,
+  BindError,
   ClientClosedError,
   createUdpClient,
   createUdpServer,
+  ListenError,
   ServerClosedError,
+  ServerStateError,
   type UdpMessage,
 } from '../src/index.js';
 import { echoServer, onCleanup, rawSocket, rejection, waitFor } from './helpers.js';
@@ -23,6 +28,7 @@ describe('closing with requests and handlers in flight', () => {
       const error = await rejection(request);
       expect(error.code).toBe('ERR_CLIENT_CLOSED');
       expect(error).toBeInstanceOf(ClientClosedError);
+      expect(error).toBeInstanceOf(CoreClientClosedError);
     }
     expect(client.stats().pending).toBe(0);
     expect((await rejection(client.request('late'))).code).toBe('ERR_CLIENT_CLOSED');
@@ -57,7 +63,7 @@ describe('closing with requests and handlers in flight', () => {
     expect(server.address()).toBeNull();
     release();
     await waitFor(() => outcomes.length === 2);
-    expect(outcomes).toEqual(['ERR_SERVER_CLOSED', 'ERR_SERVER_CLOSED']);
+    expect(outcomes).toEqual(['ERR_SERVER_STATE', 'ERR_SERVER_STATE']);
     // a reply that nobody awaits after close must not crash either
     void held[0]!.reply('ignored');
     await client.close();
@@ -83,17 +89,23 @@ describe('closing with requests and handlers in flight', () => {
     const server = createUdpServer(() => undefined);
     await server.close();
     const closed = await rejection(server.bind({ host: '127.0.0.1', port: 0 }));
-    expect(closed.code).toBe('ERR_SERVER_CLOSED');
+    expect(closed.code).toBe('ERR_SERVER_STATE');
     expect(closed).toBeInstanceOf(ServerClosedError);
+    expect(closed).toBeInstanceOf(ServerStateError);
 
     const { server: first, port } = await echoServer();
-    expect((await rejection(first.bind({ host: '127.0.0.1', port: 0 }))).code).toBe(
-      'ERR_ALREADY_BOUND',
-    );
+    const twice = await rejection(first.bind({ host: '127.0.0.1', port: 0 }));
+    expect(twice.code).toBe('ERR_SERVER_STATE');
+    expect(twice).toBeInstanceOf(AlreadyBoundError);
     const second = createUdpServer(() => undefined);
     onCleanup(() => second.close());
     const inUse = await rejection(second.bind({ host: '127.0.0.1', port }));
-    expect(inUse.code).toBe('ERR_BIND_FAILED');
+    expect(inUse.code).toBe('ERR_LISTEN');
+    expect(inUse).toBeInstanceOf(ListenError);
+    expect(inUse).toBeInstanceOf(BindError);
+    expect((inUse as BindError).address).toBe(`127.0.0.1:${port}`);
+    expect((inUse as BindError).host).toBe('127.0.0.1');
+    expect((inUse as BindError).port).toBe(port);
     expect((inUse.cause as { code?: string }).code).toBe('EADDRINUSE');
     // the failed server may bind elsewhere
     expect((await second.bind({ host: '127.0.0.1', port: 0 })).port).toBeGreaterThan(0);

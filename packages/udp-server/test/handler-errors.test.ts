@@ -38,7 +38,7 @@ describe('a failing handler is reported and the server keeps serving', () => {
     expect(reports.map((r) => r.phase)).toEqual(['handler', 'handler']);
     const first = reports[0]!.error as HandlerError;
     expect(first).toBeInstanceOf(HandlerError);
-    expect(first.code).toBe('ERR_HANDLER_FAILED');
+    expect(first.code).toBe('ERR_DATAGRAM_HANDLER_FAILED');
     expect((first.cause as Error).message).toBe('bad boom 1');
     expect(first.address).toBe('127.0.0.1');
     expect(first.port).toBe(reports[0]!.port);
