@@ -17,10 +17,22 @@ import {
   DeserializeError,
   InvalidArgumentError,
   MessageTooLargeError,
+  SendTimeoutError,
   SerializeError,
 } from './errors.js';
 import { decodeLongHeader, decodeShortHeader, encodeHeader, MAX_SHORT_LENGTH } from './framing.js';
-import { type ConnectionOptions, IPC_DEFAULTS } from './options.js';
+import { type ConnectionOptions, resolveConnectionOptions } from './options.js';
+
+/**
+ * @internal A server tells a connection why its lifecycle is ending it (idle, handshake
+ * deadline, shutdown), so the calls that fail then say why (as `cause`).
+ */
+export const kCloseReason = Symbol('closeReason');
+
+interface DrainWaiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
 /** Options of one `recv()` / `recvBytes()` call. */
 export interface RecvOptions {
@@ -51,8 +63,17 @@ export class Connection implements MessageConnection {
   readonly #maxMessageSize: number;
   readonly #timeout: number;
   readonly #writeHighWaterMark: number;
+  readonly #sendTimeout: number;
   #closed = false;
   #failure: NetError | undefined;
+  /** Why a server's lifecycle closed (or is closing) the connection. */
+  #closeReason: NetError | undefined;
+  /** Sends waiting for 'drain', and the sendTimeout clock that bounds them. */
+  #drainWaiters: DrainWaiter[] = [];
+  #sendTimer: NodeJS.Timeout | undefined;
+  /** Write progress at the last sendTimeout check: bytes completed, and libuv's queue. */
+  #lastCompleted = 0;
+  #lastQueue = 0;
   /** Body length announced by a header whose body is not read yet, or a NEED_* state. */
   #pending = NEED_HEADER;
   #recvTail: Promise<Uint8Array> = Promise.resolve(EMPTY);
@@ -65,13 +86,20 @@ export class Connection implements MessageConnection {
     this.socket.uncork();
   };
 
-  /** Wraps a connected socket; `connect()` and `listen()` do this for you. */
-  constructor(socket: Socket, options: ConnectionOptions = {}) {
+  /**
+   * Wraps a connected socket; `connect()`, `listen()` and `createIpcServer()` do this for
+   * you. Throws `ERR_INVALID_ARGUMENT` for bad options.
+   */
+  constructor(socket: Socket, options?: ConnectionOptions) {
+    const resolved = resolveConnectionOptions(options);
     this.socket = socket;
-    this.#maxMessageSize = options.maxMessageSize ?? IPC_DEFAULTS.maxMessageSize;
-    this.#timeout = options.timeout ?? IPC_DEFAULTS.timeout;
-    this.#writeHighWaterMark = options.writeHighWaterMark ?? IPC_DEFAULTS.writeHighWaterMark;
+    this.#maxMessageSize = resolved.maxMessageSize;
+    this.#timeout = resolved.timeout;
+    this.#writeHighWaterMark = resolved.writeHighWaterMark;
+    this.#sendTimeout = resolved.sendTimeout;
     socket.on('error', () => undefined); // reported to the pending and next calls instead
+    socket.on('drain', this.#onDrain);
+    socket.once('close', this.#onClose);
     this.#reader = createStreamReader(socket, { timeout: this.#timeout });
     this.#frameOptions = {
       timeout: this.#timeout,
@@ -115,7 +143,10 @@ export class Connection implements MessageConnection {
    * Sends `data` as one message (Python's `send_bytes`): header and body are written
    * together (corked until the end of the tick, so everything sent in one tick leaves in
    * one `writev`), never concatenated. Resolves at once unless more than
-   * `writeHighWaterMark` bytes are queued, then on `'drain'`.
+   * `writeHighWaterMark` bytes are queued, then on `'drain'`. Rejects with
+   * `ERR_MESSAGE_TOO_LARGE`, `ERR_CONNECTION_CLOSED`, or `ERR_TIMEOUT`
+   * ({@link SendTimeoutError}) when the peer took nothing for `sendTimeout` ms while this
+   * send waited (the connection is then destroyed).
    */
   sendBytes(data: ArrayBufferView | ArrayBuffer): Promise<void> {
     const body = toBytes(data);
@@ -296,7 +327,7 @@ export class Connection implements MessageConnection {
   }
 
   #eof(): NetError {
-    return this.#closed
+    return this.#closed || this.#closeReason !== undefined
       ? this.#closedError()
       : new ConnectionClosedError('The peer closed the connection');
   }
@@ -311,8 +342,10 @@ export class Connection implements MessageConnection {
   #translate(error: unknown): unknown {
     if (this.#failure !== undefined) return this.#failure;
     const code = error instanceof NetError ? error.code : undefined;
+    if (code === 'ERR_STREAM_EOF' || code === 'ERR_STREAM_ERROR') {
+      if (this.#closed || this.#closeReason !== undefined) return this.#closedError();
+    }
     if (code === 'ERR_STREAM_EOF') {
-      if (this.#closed) return this.#closedError();
       const atBoundary =
         this.#pending === NEED_HEADER &&
         (error as { partial: Uint8Array }).partial.byteLength === 0;
@@ -322,22 +355,92 @@ export class Connection implements MessageConnection {
   }
 
   #closedError(): NetError {
-    return this.#failure ?? new ConnectionClosedError('The connection is closed');
+    if (this.#failure !== undefined) return this.#failure;
+    const reason = this.#closeReason;
+    if (reason === undefined || this.#closed) {
+      return new ConnectionClosedError('The connection is closed');
+    }
+    return new ConnectionClosedError(`The server closed the connection (${reason.code})`, {
+      cause: reason,
+    });
   }
 
   #drained(): Promise<void> {
-    const socket = this.socket;
     return new Promise((resolve, reject) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        if (socket.destroyed && socket.writableLength > 0) reject(this.#closedError());
-        else resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
+      this.#drainWaiters.push({ resolve, reject });
+      if (this.#sendTimeout > 0 && this.#sendTimer === undefined) {
+        this.#sendTimer = setTimeout(this.#onSendTimer, this.#sendTimeout);
+        // Measured once this tick's corked writes went out (the uncork runs first).
+        process.nextTick(this.#measureProgress);
+      }
     });
   }
+
+  /** @internal See {@link kCloseReason}. */
+  [kCloseReason](reason: NetError): void {
+    this.#closeReason ??= reason;
+  }
+
+  readonly #onDrain = (): void => {
+    clearTimeout(this.#sendTimer);
+    this.#sendTimer = undefined;
+    const waiters = this.#drainWaiters;
+    if (waiters.length === 0) return;
+    this.#drainWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  };
+
+  readonly #onClose = (): void => {
+    clearTimeout(this.#sendTimer);
+    this.#sendTimer = undefined;
+    const waiters = this.#drainWaiters;
+    if (waiters.length === 0) return;
+    this.#drainWaiters = [];
+    // Destroyed with bytes still queued: those sends never reached the peer.
+    const lost = this.socket.writableLength > 0;
+    for (const waiter of waiters) {
+      if (lost) waiter.reject(this.#closedError());
+      else waiter.resolve();
+    }
+  };
+
+  readonly #measureProgress = (): void => {
+    [this.#lastCompleted, this.#lastQueue] = writeProgress(this.socket);
+  };
+
+  /** sendTimeout passed with sends waiting: go on if the peer took bytes since, else give up. */
+  readonly #onSendTimer = (): void => {
+    this.#sendTimer = undefined;
+    if (this.#drainWaiters.length === 0) return;
+    const [completed, queue] = writeProgress(this.socket);
+    if (completed > this.#lastCompleted || queue < this.#lastQueue) {
+      this.#lastCompleted = completed;
+      this.#lastQueue = queue;
+      this.#sendTimer = setTimeout(this.#onSendTimer, this.#sendTimeout);
+      return;
+    }
+    const error = new SendTimeoutError(this.#sendTimeout, this.socket.writableLength);
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    // A message was cut off mid-frame: the stream cannot go on, later calls say why.
+    this.#failure ??= new ConnectionClosedError(
+      'The connection was destroyed because a send made no progress for sendTimeout ms',
+      { cause: error },
+    );
+    this.destroy();
+    for (const waiter of waiters) waiter.reject(error);
+  };
+}
+
+/**
+ * How far the socket's writes have got: bytes whose write completed (monotonic), and the
+ * bytes libuv still holds of the write in flight, which shrinks as a slow peer takes part
+ * of it (Node's own socket timeout reads the same `writeQueueSize` for the same reason).
+ */
+function writeProgress(socket: Socket): [number, number] {
+  const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown } })._handle;
+  const queue = typeof handle?.writeQueueSize === 'number' ? handle.writeQueueSize : 0;
+  return [socket.bytesWritten - socket.writableLength, queue];
 }
 
 function toBytes(data: ArrayBufferView | ArrayBuffer): Uint8Array | undefined {

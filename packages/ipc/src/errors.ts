@@ -1,11 +1,21 @@
 /**
- * Error classes of `@net/ipc`. Each extends {@link NetError} (from `@net/stream-reader`)
- * with a stable `code`; read errors (`ERR_TIMEOUT`, `ERR_ABORTED`, ...) are
- * `@net/stream-reader`'s and handshake errors (`ERR_AUTH_*`) are `@net/hmac-auth`'s.
+ * Error classes of `@net/ipc`. Each extends {@link NetError} (from `@net/core`) with a
+ * stable `code`. Conditions every package shares use `@net/core`'s classes, re-exported
+ * here: `ConnectionClosedError` (`ERR_CONNECTION_CLOSED`), `ListenError` (`ERR_LISTEN`),
+ * `InvalidArgumentError` (`ERR_INVALID_ARGUMENT`), `TimeoutError` (`ERR_TIMEOUT`). Read
+ * errors (`ERR_STREAM_EOF`, `ERR_ABORTED`, ...) are `@net/stream-reader`'s, handshake
+ * errors (`ERR_AUTH_*`) `@net/hmac-auth`'s and lifecycle reasons (`ERR_IDLE_TIMEOUT`,
+ * `ERR_HANDSHAKE_TIMEOUT`, `ERR_SERVER_CLOSING`) `@net/tcp-server`'s.
  */
-import { NetError } from '@net/stream-reader';
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  ListenError,
+  NetError,
+  TimeoutError,
+} from '@net/core';
 
-export { NetError };
+export { ConnectionClosedError, InvalidArgumentError, ListenError, NetError, TimeoutError };
 
 /** A TCP endpoint was opened without an `authkey`, and without `authkey: null` to say so. */
 export class AuthkeyRequiredError extends NetError {
@@ -39,10 +49,23 @@ export class MessageTooLargeError extends NetError {
   }
 }
 
-/** The connection is closed (by us or the peer), or ended between messages. */
-export class ConnectionClosedError extends NetError {
-  constructor(detail = 'The connection is closed', options?: { cause?: unknown }) {
-    super('ERR_CONNECTION_CLOSED', `${detail}; open a new connection`, options);
+/**
+ * A send waited for `'drain'` longer than `sendTimeout` while the peer took none of the
+ * queued bytes. The connection is destroyed (the message was cut off mid-frame, so the
+ * stream can no longer be trusted). `code` is core's `ERR_TIMEOUT`.
+ */
+export class SendTimeoutError extends TimeoutError {
+  /** Bytes still queued for the peer when the send gave up. */
+  readonly queued: number;
+
+  constructor(timeout: number, queued: number) {
+    super(
+      timeout,
+      `The peer took none of the ${queued} queued bytes for ${timeout} ms (sendTimeout), so ` +
+        'the connection was destroyed; the peer stopped reading. Raise sendTimeout if it may ' +
+        'legitimately pause that long (0 = wait forever, like Python)',
+    );
+    this.queued = queued;
   }
 }
 
@@ -80,16 +103,6 @@ export class ConnectError extends NetError {
   }
 }
 
-/** `listen()` or `spawnWorkers()` could not listen. `cause` is the system error (`EADDRINUSE`, ...). */
-export class ListenError extends NetError {
-  constructor(target: string, cause: unknown) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super('ERR_LISTEN', `Could not listen on ${target}: ${detail}; choose another address`, {
-      cause,
-    });
-  }
-}
-
 /** `accept()` on a listener that is closed (or closes while waiting). */
 export class ListenerClosedError extends NetError {
   constructor() {
@@ -105,12 +118,5 @@ export class WorkerStartError extends NetError {
       `Worker ${module} did not start: ${detail}; check that the module calls serveWorker()`,
       options,
     );
-  }
-}
-
-/** A bad option or argument. */
-export class InvalidArgumentError extends NetError {
-  constructor(message: string) {
-    super('ERR_INVALID_ARGUMENT', message);
   }
 }

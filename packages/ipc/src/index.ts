@@ -2,11 +2,14 @@
  * `@net/ipc`: Python's `multiprocessing.connection` for Node (recipe 11.7 of the Python
  * Cookbook): a `Listener` and a `Client` that authenticate with a shared `authkey` and
  * exchange whole messages, wire compatible with Python on TCP and Unix sockets; and
- * recipe 11.11, passing accepted sockets from a primary to worker processes.
+ * recipe 11.11, passing accepted sockets from a primary to worker processes. Servers
+ * (`createIpcServer`, and `listen` on top of it) run on `@net/tcp-server`'s connection
+ * lifecycle: `maxConnections` counted from accept, the handshake deadline, `idleTimeout`
+ * both ways, graceful `close({ timeout })`, the same `stats()` and `onError`.
  *
  * @example
  * ```ts
- * import { connect, listen } from '@net/ipc';
+ * import { connect, createIpcServer, listen } from '@net/ipc';
  *
  * const authkey = Buffer.from('peekaboo');
  * const listener = await listen({ host: '127.0.0.1', port: 0, authkey });
@@ -24,6 +27,17 @@
  * console.log(await conn.recv());
  * conn.close();
  * await listener.close();
+ *
+ * // The same as a handler per connection, with the lifecycle's limits:
+ * const server = createIpcServer(
+ *   async (conn) => {
+ *     for (;;) await conn.sendBytes(await conn.recvBytes()); // until the peer closes
+ *   },
+ *   { host: '127.0.0.1', port: 0, authkey, maxConnections: 100, idleTimeout: 60_000 },
+ * );
+ * await server.listen();
+ * console.log(server.stats());
+ * await server.close({ timeout: 5_000 });
  * ```
  *
  * @packageDocumentation
@@ -40,7 +54,9 @@ export {
   ListenerClosedError,
   MessageTooLargeError,
   NetError,
+  SendTimeoutError,
   SerializeError,
+  TimeoutError,
   WorkerStartError,
 } from './errors.js';
 export {
@@ -50,7 +66,21 @@ export {
   type ListenOptions,
   listen,
 } from './listener.js';
-export { type ConnectionOptions, type EndpointOptions, IPC_DEFAULTS } from './options.js';
+export {
+  type ConnectionOptions,
+  type EndpointOptions,
+  IPC_DEFAULTS,
+} from './options.js';
+export {
+  createIpcServer,
+  IPC_SERVER_DEFAULTS,
+  type IpcAddress,
+  type IpcContext,
+  type IpcHandler,
+  IpcServer,
+  type IpcServerOptions,
+  type IpcServerStats,
+} from './server.js';
 export { onSocket, serveWorker } from './worker.js';
 export {
   type SpawnWorkersOptions,

@@ -1,39 +1,36 @@
-/** `listen()`: Python's `multiprocessing.connection.Listener`. */
-import { createServer, type Server, type Socket } from 'node:net';
-import type { NetError } from '@net/stream-reader';
-import { Connection } from './connection.js';
-import { ListenError, ListenerClosedError } from './errors.js';
-import { authenticateAccepted, type HandshakeSettings } from './handshake.js';
-import { type Endpoint, type EndpointOptions, IPC_DEFAULTS, resolveEndpoint } from './options.js';
+/**
+ * `listen()`: Python's `multiprocessing.connection.Listener`, a thin layer over
+ * {@link createIpcServer}: each authenticated connection is handed to `accept()` and stays
+ * under the server's lifecycle (maxConnections, idleTimeout, close) until it closes.
+ */
+import { checkMs } from '@net/core';
+import type { Connection } from './connection.js';
+import { ListenerClosedError } from './errors.js';
+import {
+  createIpcServer,
+  type IpcAddress,
+  type IpcServer,
+  type IpcServerOptions,
+  type IpcServerStats,
+} from './server.js';
 
-/** Options of {@link listen}. */
-export interface ListenOptions extends EndpointOptions {
-  /** The challenge we deliver: `'modern'` (Python 3.12+'s `{sha256}` form, default) or `'legacy'`. */
-  protocol?: HandshakeSettings['protocol'];
-  /** Digest of a modern challenge. */
-  digest?: HandshakeSettings['digest'];
-  /** Kernel backlog of TCP connections not yet taken in. */
-  backlog?: number;
-  /**
-   * Called with the typed error (`ERR_AUTH_*`) of each peer that failed to authenticate, and
-   * its address; that peer is disconnected and the listener goes on. A throw is ignored.
-   */
-  onAuthFailure?: (error: NetError, remote: { address?: string; port?: number }) => void;
-}
+/** Options of {@link listen}: those of {@link createIpcServer}. */
+export type ListenOptions = IpcServerOptions;
 
 /** Where a listener listens: TCP address or Unix socket path. */
-export type ListenerAddress = { address: string; family: string; port: number } | { path: string };
+export type ListenerAddress = IpcAddress;
 
-/** Counters of a {@link Listener}. */
-export interface ListenerStats {
-  /** Connections that authenticated (or needed no authentication). */
-  accepted: number;
-  /** Peers that failed the handshake (wrong key, timeout, garbage, early close). */
-  authFailures: number;
-  /** Handshakes in progress now. */
-  handshaking: number;
-  /** Authenticated connections waiting for `accept()`. */
+/** Counters of a {@link Listener}: the server's, plus the connections waiting for `accept()`. */
+export interface ListenerStats extends IpcServerStats {
+  /** Authenticated connections waiting for `accept()` (they count against `maxConnections`). */
   queued: number;
+}
+
+const kStart = Symbol('start');
+
+interface Waiter {
+  resolve: (conn: Connection) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -41,29 +38,25 @@ export interface ListenerStats {
  * or `for await (const conn of listener)` (which ends when the listener closes).
  */
 export class Listener implements AsyncIterable<Connection> {
-  readonly #server: Server;
-  readonly #endpoint: Endpoint;
-  readonly #options: ListenOptions;
+  readonly #server: IpcServer;
   readonly #queue: Connection[] = [];
-  readonly #waiters: { resolve: (conn: Connection) => void; reject: (error: unknown) => void }[] =
-    [];
-  readonly #handshaking = new Set<Socket>();
+  readonly #waiters: Waiter[] = [];
+  #address: ListenerAddress | undefined;
   #closing: Promise<void> | undefined;
-  #accepted = 0;
-  #authFailures = 0;
 
   /** @internal use {@link listen}. */
-  constructor(server: Server, endpoint: Endpoint, options: ListenOptions) {
-    this.#server = server;
-    this.#endpoint = endpoint;
-    this.#options = options;
-    server.on('connection', (socket) => this.#onSocket(socket));
+  constructor(options: ListenOptions) {
+    this.#server = createIpcServer((conn) => this.#hold(conn), options);
+  }
+
+  /** @internal binds the server; {@link listen} calls it. */
+  async [kStart](): Promise<void> {
+    this.#address = await this.#server.listen();
   }
 
   /** The bound address (read `port` after `port: 0`) or `{ path }`. */
   get address(): ListenerAddress {
-    if (this.#endpoint.path !== undefined) return { path: this.#endpoint.path };
-    return this.#server.address() as { address: string; family: string; port: number };
+    return this.#address as ListenerAddress;
   }
 
   /** `true` after `close()`. */
@@ -73,12 +66,7 @@ export class Listener implements AsyncIterable<Connection> {
 
   /** Current counters. */
   stats(): ListenerStats {
-    return {
-      accepted: this.#accepted,
-      authFailures: this.#authFailures,
-      handshaking: this.#handshaking.size,
-      queued: this.#queue.length,
-    };
+    return { ...this.#server.stats(), queued: this.#queue.length };
   }
 
   /**
@@ -93,12 +81,12 @@ export class Listener implements AsyncIterable<Connection> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: (conn: Connection) => {
+      const waiter: Waiter = {
+        resolve: (conn) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(conn);
         },
-        reject: (error: unknown) => {
+        reject: (error) => {
           signal?.removeEventListener('abort', onAbort);
           reject(error);
         },
@@ -127,93 +115,66 @@ export class Listener implements AsyncIterable<Connection> {
 
   /**
    * Stops listening (a Unix socket file is removed), fails pending `accept()` calls with
-   * `ERR_LISTENER_CLOSED`, and closes handshakes in progress and connections nobody
-   * accepted. Connections already accepted stay open. Calling it again returns the same promise.
+   * `ERR_LISTENER_CLOSED`, and at once closes handshakes in progress and connections
+   * nobody accepted. Connections already accepted get `timeout` ms (default
+   * `closeTimeout`, 5 s) to be closed by their owner, then are destroyed (their calls
+   * reject with `ERR_CONNECTION_CLOSED`, `cause` `ERR_SERVER_CLOSING`); `timeout: 0` cuts
+   * them at once. Resolves when every connection is gone. Calling it again returns the
+   * same promise.
    */
-  close(): Promise<void> {
+  close(options: { timeout?: number | undefined } = {}): Promise<void> {
     if (this.#closing) return this.#closing;
-    // Like Python's Listener.close(): only the listening socket closes. (The server's 'close'
-    // event would wait for every accepted connection, which belongs to its user.)
-    this.#server.close();
-    const closed = new Promise<void>((resolve) => setImmediate(resolve));
-    for (const socket of this.#handshaking) socket.destroy();
-    for (const conn of this.#queue.splice(0)) conn.destroy();
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(new ListenerClosedError());
-    this.#closing = closed;
-    return closed;
-  }
-
-  async #onSocket(socket: Socket): Promise<void> {
-    socket.on('error', () => undefined);
-    // Small messages must not wait for ACKs (Nagle); the server option alone does not
-    // reach accepted sockets on every Node version.
-    if (this.#endpoint.tcp) socket.setNoDelay(true);
-    if (this.closed) {
-      socket.destroy();
-      return;
-    }
-    const options = this.#options;
-    const conn = new Connection(socket, options);
-    const authkey = this.#endpoint.authkey;
-    if (authkey !== undefined) {
-      this.#handshaking.add(socket);
+    if (options.timeout !== undefined) {
       try {
-        await authenticateAccepted(conn, authkey, {
-          timeout: options.handshakeTimeout ?? IPC_DEFAULTS.handshakeTimeout,
-          protocol: options.protocol,
-          digest: options.digest,
-          acceptDigests: options.acceptDigests,
-        });
+        checkMs('timeout', options.timeout);
       } catch (error) {
-        conn.destroy();
-        if (this.closed) return; // cut short by close(): not the peer's failure
-        this.#authFailures++;
-        try {
-          options.onAuthFailure?.(error as NetError, {
-            address: socket.remoteAddress,
-            port: socket.remotePort,
-          });
-        } catch {
-          // a throwing hook must not break the listener
-        }
-        return;
-      } finally {
-        this.#handshaking.delete(socket);
+        return Promise.reject(error);
       }
     }
-    if (this.closed) {
-      conn.destroy();
-      return;
-    }
-    this.#accepted++;
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve(conn);
-    else this.#queue.push(conn);
+    this.#closing = this.#server.close(options);
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(new ListenerClosedError());
+    for (const conn of this.#queue.splice(0)) conn.destroy();
+    return this.#closing;
+  }
+
+  /**
+   * The server's handler: queue the connection for `accept()`, and stay pending (so the
+   * lifecycle keeps counting and timing it) until it closes.
+   */
+  #hold(conn: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = conn.socket;
+      if (socket.closed) {
+        resolve();
+        return;
+      }
+      socket.once('close', () => {
+        const index = this.#queue.indexOf(conn);
+        if (index >= 0) this.#queue.splice(index, 1);
+        resolve();
+      });
+      if (this.closed) {
+        conn.destroy();
+        return;
+      }
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter.resolve(conn);
+      else this.#queue.push(conn);
+    });
   }
 }
 
 /**
  * Listens on `{ host, port }` or `{ path }` (Python's `Listener(address, authkey=...)`).
  * Each peer authenticates in `Listener.accept()`'s order (we deliver a challenge, then
- * answer the peer's) within `handshakeTimeout`; a peer that fails is disconnected and
- * reported to `onAuthFailure`, and never breaks the listener. Rejects with
+ * answer the peer's) within `handshakeTimeout` of being accepted; a peer that fails is
+ * disconnected and reported to `onAuthFailure` (and `onError`, phase `'handshake'`), and
+ * never breaks the listener. Every connection, accepted or waiting for `accept()`, stays
+ * under the server's `maxConnections` and `idleTimeout`. Rejects with
  * `ERR_AUTHKEY_REQUIRED` (TCP without `authkey`), `ERR_LISTEN`, or `ERR_INVALID_ARGUMENT`.
  */
 export async function listen(options: ListenOptions): Promise<Listener> {
-  const endpoint = resolveEndpoint(options);
-  const server = createServer({ noDelay: true });
-  const listening = new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new ListenError(endpoint.label, error)));
-    server.once('listening', () => resolve());
-  });
-  if (endpoint.path !== undefined) server.listen({ path: endpoint.path });
-  else
-    server.listen({
-      host: endpoint.tcp?.host,
-      port: endpoint.tcp?.port,
-      backlog: options.backlog ?? IPC_DEFAULTS.backlog,
-    });
-  await listening;
-  server.on('error', () => undefined); // accept failures (EMFILE) do not stop the server
-  return new Listener(server, endpoint, options);
+  const listener = new Listener(options);
+  await listener[kStart]();
+  return listener;
 }

@@ -1,20 +1,27 @@
 /**
- * Options of `listen()` and `connect()`, with their defaults in one exported const so the
- * README and the code cannot disagree.
+ * Options of every connection and endpoint, with their defaults in one exported const so
+ * the README and the code cannot disagree.
  */
+import { checkByteSize, checkMs, InvalidArgumentError, withDefaults } from '@net/core';
 import type { MultiprocessingDigest, SecretKey } from '@net/hmac-auth';
-import { AuthkeyRequiredError, InvalidArgumentError } from './errors.js';
+import { AuthkeyRequiredError } from './errors.js';
 
-/** Defaults of every {@link ConnectionOptions} field. */
+/** Defaults of every {@link ConnectionOptions} and {@link EndpointOptions} field. */
 export const IPC_DEFAULTS = {
   /** Largest message accepted (announced length, checked before allocating) or sent: 64 MiB. */
   maxMessageSize: 64 * 1024 * 1024,
-  /** Milliseconds for connecting plus the whole authentication handshake (`0` = none). */
+  /** Ms for connecting plus the whole authentication handshake (`0` = none). */
   handshakeTimeout: 10_000,
   /** Default `timeout` of `recv()` / `recvBytes()` in ms (`0` = wait forever, like Python). */
   timeout: 0,
   /** `send()` / `sendBytes()` wait for `'drain'` once this many bytes are queued: 1 MiB. */
   writeHighWaterMark: 1024 * 1024,
+  /**
+   * Ms a send may wait for `'drain'` while the peer takes none of the queued bytes (5
+   * minutes); past it the send fails with `ERR_TIMEOUT` and the connection is destroyed.
+   * `0` = wait forever (Python's behaviour).
+   */
+  sendTimeout: 300_000,
   /** The handshake a listener sends: Python 3.12+'s `{sha256}` challenge (3.11 clients answer it too). */
   protocol: 'modern' as 'modern' | 'legacy',
   /** Digest of a modern challenge. */
@@ -23,34 +30,62 @@ export const IPC_DEFAULTS = {
   backlog: 511,
 } as const;
 
-/** Options every connection has (a listener passes them to the connections it accepts). */
+/** Options every connection has (a server passes them to the connections it accepts). */
 export interface ConnectionOptions {
   /** Largest message received or sent, in bytes. Default {@link IPC_DEFAULTS}.maxMessageSize. */
-  maxMessageSize?: number;
+  maxMessageSize?: number | undefined;
   /** Default `timeout` of `recv()` / `recvBytes()`, ms; `0` = none. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Bytes queued in the socket before `send()` waits for `'drain'`. */
-  writeHighWaterMark?: number;
+  writeHighWaterMark?: number | undefined;
+  /**
+   * Ms a `send()` / `sendBytes()` may wait for `'drain'` while the peer takes none of the
+   * queued bytes (a peer that reads slowly keeps it alive); past it the send rejects with
+   * `ERR_TIMEOUT` (`SendTimeoutError`) and the connection is destroyed. `0` = none.
+   */
+  sendTimeout?: number | undefined;
 }
 
-/** Authentication and endpoint options shared by `listen()` and `connect()`. */
+/** Connection options after defaults. */
+export type ResolvedConnectionOptions = Required<{
+  [K in keyof ConnectionOptions]: number;
+}>;
+
+/** Applies the defaults (`undefined` = the default) and checks the values. */
+export function resolveConnectionOptions(
+  options: ConnectionOptions | undefined,
+): ResolvedConnectionOptions {
+  const merged = withDefaults(IPC_DEFAULTS, options);
+  checkByteSize('maxMessageSize', merged.maxMessageSize);
+  checkMs('timeout', merged.timeout);
+  checkByteSize('writeHighWaterMark', merged.writeHighWaterMark);
+  checkMs('sendTimeout', merged.sendTimeout);
+  return {
+    maxMessageSize: merged.maxMessageSize,
+    timeout: merged.timeout,
+    writeHighWaterMark: merged.writeHighWaterMark,
+    sendTimeout: merged.sendTimeout,
+  };
+}
+
+/** Authentication and endpoint options shared by `listen()`, `createIpcServer()` and `connect()`. */
 export interface EndpointOptions extends ConnectionOptions {
-  /** TCP host (`listen`: the interface to bind; `connect`: the peer). */
-  host?: string;
-  /** TCP port (`0` with `listen` picks a free one). */
-  port?: number;
+  /** TCP host (servers: the interface to bind; `connect`: the peer). */
+  host?: string | undefined;
+  /** TCP port (`0` with a server picks a free one). */
+  port?: number | undefined;
   /** A Unix domain socket path instead of host/port. */
-  path?: string;
+  path?: string | undefined;
   /**
    * The shared secret (Python's `authkey`): bytes, a UTF-8 string or a secret `KeyObject`.
    * Required for TCP; pass `null` to run TCP without authentication on purpose. Optional for
    * Unix sockets, which are protected by file permissions.
    */
-  authkey?: SecretKey | null;
-  /** Milliseconds for connecting plus the handshake; `0` = none. */
-  handshakeTimeout?: number;
+  authkey?: SecretKey | null | undefined;
+  /** Ms for connecting plus the handshake (servers: from accept); `0` = none. */
+  handshakeTimeout?: number | undefined;
   /** Digests accepted from the peer (Python 3.12's list by default; drop `'md5'` to refuse Python ≤ 3.11). */
-  acceptDigests?: readonly MultiprocessingDigest[];
+  acceptDigests?: readonly MultiprocessingDigest[] | undefined;
 }
 
 /** Resolved endpoint: where to go and which key (or none) to use. */
@@ -66,7 +101,8 @@ export function resolveEndpoint(options: EndpointOptions, defaultHost?: string):
     throw new InvalidArgumentError('Expected an options object with { host, port } or { path }');
   }
   const { path, port, authkey } = options;
-  checkLimits(options);
+  resolveConnectionOptions(options);
+  if (options.handshakeTimeout !== undefined) checkMs('handshakeTimeout', options.handshakeTimeout);
   if (path !== undefined) {
     if (typeof path !== 'string' || path.length === 0 || port !== undefined) {
       throw new InvalidArgumentError('Pass either { path } (a non-empty string) or { host, port }');
@@ -84,20 +120,4 @@ export function resolveEndpoint(options: EndpointOptions, defaultHost?: string):
     authkey: authkey ?? undefined,
     label: `${host ?? '*'}:${port}`,
   };
-}
-
-function checkLimits(options: EndpointOptions): void {
-  const counts = ['maxMessageSize', 'writeHighWaterMark'] as const;
-  for (const name of counts) {
-    const value = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-      throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
-    }
-  }
-  for (const name of ['timeout', 'handshakeTimeout'] as const) {
-    const value = options[name];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-      throw new InvalidArgumentError(`${name} must be a number of ms >= 0, got ${value}`);
-    }
-  }
 }

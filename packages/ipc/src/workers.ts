@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { checkBoolean, checkCount, checkMs, checkOptionalFunction, withDefaults } from '@net/core';
 import { InvalidArgumentError, ListenError, WorkerStartError } from './errors.js';
 import { isWorkerMessage, TAG, type WorkerMessage } from './worker-protocol.js';
 
@@ -25,6 +26,19 @@ export const WORKERS_DEFAULTS = {
   closeTimeout: 5_000,
   /** Kernel backlog of the primary's listening socket. */
   backlog: 511,
+  /**
+   * Connections open across the whole service (by the workers' reports, plus those passed
+   * since and those waiting for a worker); over it a new socket is closed at once and
+   * counted in `refused`. `0` = no limit.
+   */
+  maxConnections: 0,
+  /**
+   * Sockets that may wait (unread) while no worker is ready, e.g. while every worker
+   * restarts; one more is closed at once and counted in `waitRefused`. `0` = none may wait.
+   */
+  maxWaiting: 256,
+  /** Ms a socket may wait for a ready worker before it is closed (`waitTimeouts`); `0` = no limit. */
+  waitTimeout: 10_000,
 } as const;
 
 /** Options of {@link spawnWorkers}. */
@@ -55,6 +69,12 @@ export interface SpawnWorkersOptions {
   closeTimeout?: number;
   /** See {@link WORKERS_DEFAULTS}. */
   backlog?: number;
+  /** Service-wide connection limit; see {@link WORKERS_DEFAULTS}. */
+  maxConnections?: number;
+  /** Bound of the queue of sockets waiting for a ready worker; see {@link WORKERS_DEFAULTS}. */
+  maxWaiting?: number;
+  /** Ms a socket may wait for a ready worker; see {@link WORKERS_DEFAULTS}. */
+  waitTimeout?: number;
   /** Called when a worker exits while the pool is open (then it is replaced if `restart`). */
   onWorkerExit?: (info: WorkerExit) => void;
 }
@@ -87,8 +107,18 @@ export interface WorkerStats {
 
 /** Counters of a {@link WorkerPool}. */
 export interface WorkerPoolStats {
-  /** Connections the primary accepted. */
+  /** Connections the primary accepted (including those it closed at once). */
   accepted: number;
+  /** Connections open across the service now: at the workers (by their reports), in transit, and waiting. */
+  active: number;
+  /** Sockets waiting (unread) for a ready worker now. */
+  waiting: number;
+  /** Sockets closed at once because `maxConnections` were open across the service. */
+  refused: number;
+  /** Sockets closed at once because `maxWaiting` sockets were already waiting for a worker. */
+  waitRefused: number;
+  /** Sockets closed after waiting `waitTimeout` ms for a ready worker. */
+  waitTimeouts: number;
   /** Connections passed to a worker. */
   dispatched: number;
   /** Connections dropped because no worker could take them (pool closing, handle passing failed). */
@@ -107,17 +137,32 @@ interface Worker {
   startedAt: number;
 }
 
+/** A socket waiting for a ready worker, and the timer that bounds its wait. */
+interface Waiting {
+  socket: Socket;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Options after defaults. */
+type ResolvedWorkersOptions = SpawnWorkersOptions & {
+  -readonly [K in keyof typeof WORKERS_DEFAULTS]: (typeof WORKERS_DEFAULTS)[K] extends boolean
+    ? boolean
+    : (typeof WORKERS_DEFAULTS)[K] extends number
+      ? number
+      : (typeof WORKERS_DEFAULTS)[K];
+};
+
 /**
  * The primary's pool: a listening socket whose connections are passed to worker processes.
  * Create it with {@link spawnWorkers}.
  */
 export class WorkerPool {
   readonly #server: Server;
-  readonly #options: SpawnWorkersOptions;
+  readonly #options: ResolvedWorkersOptions;
   readonly #module: string;
   readonly #slots: (Worker | undefined)[];
   readonly #history: WorkerStats[] = [];
-  readonly #waiting: Socket[] = [];
+  readonly #waiting: Waiting[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #cursor = 0;
   #nextId = 0;
@@ -125,15 +170,19 @@ export class WorkerPool {
   #dispatched = 0;
   #dropped = 0;
   #restarts = 0;
+  #refused = 0;
+  #waitRefused = 0;
+  #waitTimeouts = 0;
   #delay: number;
   #closing: Promise<void> | undefined;
 
   /** @internal use {@link spawnWorkers}. */
-  constructor(options: SpawnWorkersOptions, count: number) {
+  constructor(options: ResolvedWorkersOptions, count: number) {
     this.#options = options;
     this.#module = options.module instanceof URL ? fileURLToPath(options.module) : options.module;
     this.#slots = new Array(count).fill(undefined);
-    this.#delay = options.restartDelay ?? WORKERS_DEFAULTS.restartDelay;
+    this.#delay = options.restartDelay;
+    // The primary never reads: a byte read here would be lost when the handle moves.
     this.#server = createServer({ pauseOnConnect: true, noDelay: true });
     this.#server.on('connection', (socket) => this.#onConnection(socket));
     this.#server.on('error', () => undefined); // accept failures (EMFILE) do not stop the pool
@@ -153,6 +202,11 @@ export class WorkerPool {
   stats(): WorkerPoolStats {
     return {
       accepted: this.#accepted,
+      active: this.#open(),
+      waiting: this.#waiting.length,
+      refused: this.#refused,
+      waitRefused: this.#waitRefused,
+      waitTimeouts: this.#waitTimeouts,
       dispatched: this.#dispatched,
       dropped: this.#dropped,
       restarts: this.#restarts,
@@ -175,7 +229,7 @@ export class WorkerPool {
       this.#server.listen({
         host,
         port,
-        backlog: this.#options.backlog ?? WORKERS_DEFAULTS.backlog,
+        backlog: this.#options.backlog,
       });
       await listening;
     } catch (error) {
@@ -192,10 +246,11 @@ export class WorkerPool {
    */
   close(options: { timeout?: number } = {}): Promise<void> {
     if (this.#closing) return this.#closing;
-    const timeout = options.timeout ?? this.#options.closeTimeout ?? WORKERS_DEFAULTS.closeTimeout;
+    const timeout = options.timeout ?? this.#options.closeTimeout;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    for (const socket of this.#waiting.splice(0)) {
+    for (const { socket, timer } of this.#waiting.splice(0)) {
+      clearTimeout(timer);
       this.#dropped++;
       socket.destroy();
     }
@@ -245,7 +300,7 @@ export class WorkerPool {
     this.#history.push(stats);
     child.on('error', () => undefined); // spawn and IPC failures end in 'exit'
     return new Promise<void>((resolve, reject) => {
-      const startTimeout = options.startTimeout ?? WORKERS_DEFAULTS.startTimeout;
+      const { startTimeout } = options;
       const timer = setTimeout(() => {
         reject(new WorkerStartError(this.#module, `not ready within ${startTimeout} ms`));
         child.kill('SIGKILL');
@@ -294,9 +349,9 @@ export class WorkerPool {
     } catch {
       // a throwing hook must not stop the replacement
     }
-    if (!(this.#options.restart ?? WORKERS_DEFAULTS.restart)) return;
+    if (!this.#options.restart) return;
     // Back off while workers die right after starting (a crash loop), reset once one lives.
-    const base = this.#options.restartDelay ?? WORKERS_DEFAULTS.restartDelay;
+    const base = this.#options.restartDelay;
     this.#delay = Date.now() - worker.startedAt < 1_000 ? Math.min(this.#delay * 2, 5_000) : base;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
@@ -315,14 +370,47 @@ export class WorkerPool {
       socket.destroy();
       return;
     }
+    const { maxConnections } = this.#options;
+    if (maxConnections > 0 && this.#open() >= maxConnections) {
+      this.#refused++;
+      socket.destroy();
+      return;
+    }
     this.#dispatch(socket, 2);
+  }
+
+  /** Connections open across the service: at or on their way to a worker, or waiting for one. */
+  #open(): number {
+    let open = this.#waiting.length;
+    for (const worker of this.#slots) if (worker) open += worker.stats.active;
+    return open;
+  }
+
+  /** No worker is ready: hold the socket (unread) for the next one, within maxWaiting and waitTimeout. */
+  #wait(socket: Socket): void {
+    const { maxWaiting, waitTimeout } = this.#options;
+    if (this.#waiting.length >= maxWaiting) {
+      this.#waitRefused++;
+      socket.destroy();
+      return;
+    }
+    const entry: Waiting = { socket, timer: undefined };
+    if (waitTimeout > 0) {
+      entry.timer = setTimeout(() => {
+        const index = this.#waiting.indexOf(entry);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        this.#waitTimeouts++;
+        socket.destroy();
+      }, waitTimeout);
+    }
+    this.#waiting.push(entry);
   }
 
   /** Passes `socket` to a worker; `attempts` more tries go to other workers if passing fails. */
   #dispatch(socket: Socket, attempts: number): void {
     const worker = this.#pick();
     if (worker === undefined) {
-      this.#waiting.push(socket); // every worker is restarting: hold it (paused) until one is ready
+      this.#wait(socket); // every worker is restarting
       return;
     }
     const id = this.#nextId++;
@@ -348,7 +436,7 @@ export class WorkerPool {
     const ready = (worker: Worker | undefined): worker is Worker =>
       worker?.stats.ready === true && worker.child.connected;
     const count = this.#slots.length;
-    if ((this.#options.strategy ?? WORKERS_DEFAULTS.strategy) === 'least-busy') {
+    if (this.#options.strategy === 'least-busy') {
       let best: Worker | undefined;
       for (let i = 0; i < count; i++) {
         const worker = this.#slots[(this.#cursor + i) % count];
@@ -367,7 +455,8 @@ export class WorkerPool {
   }
 
   #flushWaiting(): void {
-    for (const socket of this.#waiting.splice(0)) {
+    for (const { socket, timer } of this.#waiting.splice(0)) {
+      clearTimeout(timer);
       if (socket.destroyed) this.#dropped++;
       else this.#dispatch(socket, 2);
     }
@@ -384,21 +473,29 @@ export async function spawnWorkers(options: SpawnWorkersOptions): Promise<Worker
   if (typeof options !== 'object' || options === null || !options.module) {
     throw new InvalidArgumentError('spawnWorkers() needs { module, port }');
   }
-  const count = options.count ?? availableParallelism();
-  if (!Number.isInteger(count) || count < 1) {
-    throw new InvalidArgumentError(`count must be a positive integer, got ${count}`);
-  }
-  const { port } = options;
+  const resolved = withDefaults(WORKERS_DEFAULTS, options) as ResolvedWorkersOptions;
+  const count = resolved.count ?? availableParallelism();
+  checkCount('count', count, 1);
+  const { port } = resolved;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError(`port must be an integer from 0 to 65535, got ${port}`);
   }
-  const strategy = options.strategy ?? WORKERS_DEFAULTS.strategy;
+  const { strategy } = resolved;
   if (strategy !== 'round-robin' && strategy !== 'least-busy') {
     throw new InvalidArgumentError(
       `strategy must be 'round-robin' or 'least-busy', got ${strategy}`,
     );
   }
-  const pool = new WorkerPool(options, count);
+  checkBoolean('restart', resolved.restart);
+  checkMs('restartDelay', resolved.restartDelay);
+  checkMs('startTimeout', resolved.startTimeout);
+  checkMs('closeTimeout', resolved.closeTimeout);
+  checkCount('backlog', resolved.backlog, 1);
+  checkCount('maxConnections', resolved.maxConnections);
+  checkCount('maxWaiting', resolved.maxWaiting);
+  checkMs('waitTimeout', resolved.waitTimeout);
+  checkOptionalFunction('onWorkerExit', resolved.onWorkerExit);
+  const pool = new WorkerPool(resolved, count);
   await pool.start();
   return pool;
 }

@@ -212,7 +212,14 @@ describe('authentication and endpoints', () => {
     const accepted = track(await listener.accept());
     await conn.send('ok');
     expect(await accepted.recv()).toBe('ok');
-    expect(listener.stats()).toMatchObject({ accepted: 1, authFailures: 1 });
+    // `accepted` counts every connection taken in (the shared stats shape); `authenticated`
+    // the ones that passed the handshake.
+    expect(listener.stats()).toMatchObject({
+      accepted: 2,
+      authenticated: 1,
+      authFailures: 1,
+      handshakeFailures: 1,
+    });
   });
 
   it('a silent peer fails its handshake after handshakeTimeout; others are unaffected', async () => {
@@ -240,6 +247,8 @@ describe('authentication and endpoints', () => {
     const server = track(await listener.accept());
     await client.send(new Map([[1, 'unix']]));
     expect(await server.recv()).toEqual(new Map([[1, 'unix']]));
+    // close() gives accepted connections closeTimeout to finish; this one is done.
+    server.close();
     await listener.close();
     expect(existsSync(path)).toBe(false);
   });
@@ -282,6 +291,7 @@ describe('Listener', () => {
     const firstValue = await first.recv<number>();
     await waitFor(() => seen.length === 1, 5_000, 'the loop to receive');
     expect([firstValue, ...seen].sort()).toEqual([1, 2]);
+    first.close(); // close() would give this accepted connection closeTimeout to finish
     await listener.close();
     await withTimeout(loop, 5_000, () => 'the loop did not end');
     await expect(listener.accept()).rejects.toMatchObject({ code: 'ERR_LISTENER_CLOSED' });

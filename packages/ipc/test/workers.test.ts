@@ -48,6 +48,32 @@ async function client(port: number) {
   return { socket, ask, pid };
 }
 
+async function rawSocket(port: number): Promise<Socket> {
+  const socket = netConnect({ host: '127.0.0.1', port });
+  sockets.push(socket);
+  socket.on('error', () => undefined);
+  await withTimeout(once(socket, 'connect'), 5_000, () => 'no connect');
+  return socket;
+}
+
+/** When `socket` closes (it must read to see the server's FIN). */
+function closedAt(socket: Socket): Promise<number> {
+  socket.resume();
+  return once(socket, 'close').then(() => performance.now());
+}
+
+/** Connects, asks for the pid, and reports whether the primary closed the socket unanswered. */
+async function refusedClient(port: number): Promise<string> {
+  const socket = await rawSocket(port);
+  let answered = false;
+  socket.on('data', () => {
+    answered = true;
+  });
+  socket.write('pid\n');
+  await withTimeout(once(socket, 'close'), 5_000, () => 'the refused socket stayed open');
+  return answered ? 'answered' : 'closed without an answer';
+}
+
 describe('spawnWorkers', () => {
   it('hands connections to both workers, replaces a killed one while the other goes on', {
     timeout: 30_000,
@@ -135,6 +161,92 @@ describe('spawnWorkers', () => {
     expect(third.pid).toBe(second.pid);
   });
 
+  it('maxConnections across the service: exactly the limit is served, one more is closed at once and counted as refused', {
+    timeout: 20_000,
+  }, async () => {
+    const pool = await spawnWorkers({
+      module: WORKER,
+      count: 2,
+      host: '127.0.0.1',
+      port: 0,
+      maxConnections: 3,
+    });
+    pools.push(pool);
+    const { port } = pool.address;
+    const served = [await client(port), await client(port), await client(port)];
+    expect(new Set(served.map((c) => c.pid)).size).toBe(2);
+    expect(await refusedClient(port)).toBe('closed without an answer');
+    expect(pool.stats()).toMatchObject({ accepted: 4, dispatched: 3, refused: 1, active: 3 });
+    served[0]?.socket.end();
+    await waitFor(() => pool.stats().active === 2, 5_000, 'the close report');
+    const again = await client(port);
+    expect(await again.ask('still')).toBe('still');
+    expect(pool.stats()).toMatchObject({ accepted: 5, dispatched: 4, refused: 1, active: 3 });
+  });
+
+  it('sockets waiting for a worker: maxWaiting at its boundary, closed after waitTimeout', {
+    timeout: 20_000,
+  }, async () => {
+    const waitTimeout = 800;
+    const pool = await spawnWorkers({
+      module: WORKER,
+      count: 1,
+      host: '127.0.0.1',
+      port: 0,
+      restart: false,
+      maxWaiting: 2,
+      waitTimeout,
+    });
+    pools.push(pool);
+    const { port } = pool.address;
+    process.kill(pool.pids[0] as number, 'SIGKILL');
+    await waitFor(() => pool.stats().workers.length === 0, 5_000, 'the worker to exit');
+    const opened = performance.now();
+    const waiting = [await rawSocket(port), await rawSocket(port)];
+    const closes = waiting.map((socket) => closedAt(socket));
+    await waitFor(() => pool.stats().waiting === 2, 5_000, 'two waiting');
+    expect(await refusedClient(port)).toBe('closed without an answer');
+    expect(pool.stats()).toMatchObject({ waiting: 2, waitRefused: 1, waitTimeouts: 0, active: 2 });
+    const closedAfter = await withTimeout(Promise.all(closes), 5_000, () => 'still waiting');
+    for (const at of closedAfter) expect(at - opened).toBeGreaterThanOrEqual(waitTimeout - 50);
+    expect(pool.stats()).toMatchObject({
+      accepted: 3,
+      waiting: 0,
+      waitRefused: 1,
+      waitTimeouts: 2,
+      dispatched: 0,
+      active: 0,
+    });
+  });
+
+  it('a socket that arrives while every worker restarts waits, and the replacement serves it', {
+    timeout: 30_000,
+  }, async () => {
+    const pool = await spawnWorkers({
+      module: WORKER,
+      count: 1,
+      host: '127.0.0.1',
+      port: 0,
+      restartDelay: 1_000,
+      waitTimeout: 20_000,
+    });
+    pools.push(pool);
+    const { port } = pool.address;
+    const [first] = pool.pids as [number];
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => pool.stats().workers.length === 0, 5_000, 'the worker to exit');
+    const socket = await rawSocket(port);
+    await waitFor(() => pool.stats().waiting === 1, 5_000, 'the socket to wait');
+    socket.write('pid\n');
+    const [answer] = (await withTimeout(once(socket, 'data'), 20_000, () => 'no answer')) as [
+      Buffer,
+    ];
+    const pid = Number(answer.toString().trim());
+    expect(pid).toBe(pool.pids[0]);
+    expect(pid).not.toBe(first);
+    expect(pool.stats()).toMatchObject({ waiting: 0, waitTimeouts: 0, dispatched: 1 });
+  });
+
   it('fails with ERR_WORKER_START when the module does not start, and validates options', async () => {
     await expect(
       spawnWorkers({
@@ -148,5 +260,10 @@ describe('spawnWorkers', () => {
     await expect(spawnWorkers({ module: WORKER, count: 0, port: 0 })).rejects.toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
     });
+    for (const bad of [{ maxWaiting: -1 }, { waitTimeout: 2 ** 31 }, { maxConnections: 1.5 }]) {
+      await expect(spawnWorkers({ module: WORKER, port: 0, ...bad })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
+    }
   });
 });

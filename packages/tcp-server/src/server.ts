@@ -359,7 +359,7 @@ export class TcpServer {
     const reason = new ServerClosingError();
     for (const state of this.#sockets.values()) {
       // A connection still in its first phase has nothing to finish: drop it now.
-      if (!state.established && state.handshakeTimer !== undefined) state.destroy();
+      if (!state.established) state.destroy();
       else state.abort(reason);
     }
     // Connections whose handler is done only wait for their peer: close them once flushed.

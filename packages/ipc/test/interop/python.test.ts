@@ -116,12 +116,68 @@ describe.each(['3.11', '3.12'] as const)('Python %s', (version) => {
     expect(await bad.line()).toBe('ERROR AuthenticationError');
     await waitFor(() => failures.length > 0, 5_000, 'onAuthFailure');
     expect(failures.map((error) => error.code)).toEqual(['ERR_AUTH_FAILED']);
-    expect(listener.stats()).toMatchObject({ authFailures: 1, accepted: 0, queued: 0 });
+    expect(listener.stats()).toMatchObject({
+      authFailures: 1,
+      handshakeFailures: 1,
+      accepted: 1,
+      authenticated: 0,
+      queued: 0,
+    });
     const good = peer(version, ['client', String(port), hex]);
     const conn = await withTimeout(listener.accept(), 20_000, () => 'no connection accepted');
     conns.push(conn);
     expect(await good.line()).toBe('CONNECTED');
     await roundTrip(conn, Buffer.from('after a bad peer'));
+  });
+});
+
+describe.each(['3.11', '3.12'] as const)('Python %s on the lifecycle', (version) => {
+  it('its Client is served while silent raw sockets are held on the same listener', async () => {
+    const maxConnections = 10;
+    const listener = await listen({
+      host: '127.0.0.1',
+      port: 0,
+      authkey,
+      maxConnections,
+      handshakeTimeout: 15_000,
+    });
+    listeners.push(listener);
+    const { port } = listener.address as { port: number };
+    // Nine silent sockets hold nine of the ten slots in their handshake.
+    const silent = Array.from({ length: maxConnections - 1 }, () => {
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.on('error', () => undefined);
+      return socket;
+    });
+    try {
+      await waitFor(
+        () => listener.stats().handshaking === maxConnections - 1,
+        5_000,
+        'the silent sockets to be held',
+      );
+      const py = peer(version, ['client', String(port), hex]);
+      const conn = await withTimeout(listener.accept(), 20_000, () => 'no connection accepted');
+      conns.push(conn);
+      expect(await py.line()).toBe('CONNECTED');
+      await roundTrip(conn, randomBytes(1000));
+      expect(listener.stats()).toMatchObject({
+        active: maxConnections,
+        handshaking: maxConnections - 1,
+        authenticated: 1,
+        authFailures: 0,
+        refused: 0,
+      });
+      // Full now: one more raw socket is refused at accept, and the Python peer goes on.
+      const extra = netConnect({ host: '127.0.0.1', port });
+      extra.on('error', () => undefined);
+      silent.push(extra);
+      await waitFor(() => listener.stats().refused === 1, 5_000, 'the extra socket refused');
+      await roundTrip(conn, Buffer.from('still served'));
+      await conn.sendBytes(Buffer.from('QUIT'));
+      expect(await py.exited()).toBe(0);
+    } finally {
+      for (const socket of silent) socket.destroy();
+    }
   });
 });
 
