@@ -38,7 +38,12 @@ export async function run({ rounds }) {
   baseline.on('tlsClientError', (_error, socket) => socket.destroy());
   const baselinePort = await listening(baseline);
   let failures = 0;
-  const ours = createTlsServer({ ...tlsOptions, onError: () => failures++ }, echo);
+  const ours = createTlsServer(
+    async (conn) => {
+      for await (const chunk of conn) await conn.write(chunk);
+    },
+    { ...tlsOptions, onError: () => failures++ },
+  );
   const { port: oursPort } = await ours.listen({ host: '127.0.0.1', port: 0 });
   const plain = createNetServer({ noDelay: true }, echo);
   const plainPort = await listening(plain);

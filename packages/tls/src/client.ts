@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { type ConnectionOptions, checkServerIdentity, connect, type TLSSocket } from 'node:tls';
+import { checkMs } from '@net/core';
 import { toTlsError } from './error-mapping.js';
 import {
   ConnectAbortedError,
   ConnectError,
-  HandshakeTimeoutError,
+  clientHandshakeTimeout,
   InvalidArgumentError,
   PinMismatchError,
 } from './errors.js';
@@ -21,7 +22,7 @@ import {
   parsePins,
   spkiFingerprint,
 } from './identity.js';
-import { CLIENT_DEFAULTS, checkPositive, checkVersion, type TlsVersion } from './options.js';
+import { CLIENT_DEFAULTS, checkVersion, type TlsVersion } from './options.js';
 import { defaultSessionCache, type TlsSessionCache } from './session-cache.js';
 
 type Pem = string | Buffer | Array<string | Buffer>;
@@ -56,7 +57,10 @@ export interface TlsClientOptions {
   maxVersion?: TlsVersion;
   /** OpenSSL cipher list, if the defaults do not suit. */
   ciphers?: string;
-  /** Milliseconds for the TCP connection and the TLS handshake together. Default 10 000. */
+  /**
+   * Milliseconds for the TCP connection and the TLS handshake together; past it the attempt
+   * fails with `ERR_HANDSHAKE_TIMEOUT`. 0 = no deadline. Default 10 000.
+   */
   handshakeTimeout?: number;
   /** Resume TLS sessions with servers seen before. Default `true`. */
   session?: boolean;
@@ -87,7 +91,7 @@ export type WrapSocketOptions = TlsClientOptions;
  * Connects to a TLS server and resolves with the socket once the handshake has finished
  * and the server's certificate is verified against `ca` for `servername` (and `pin`).
  * Failures reject with typed errors: `ERR_TLS_UNTRUSTED_CERT`, `ERR_TLS_HOSTNAME_MISMATCH`,
- * `ERR_TLS_CERT_EXPIRED`, `ERR_TLS_PIN_MISMATCH`, `ERR_TLS_HANDSHAKE_TIMEOUT`,
+ * `ERR_TLS_CERT_EXPIRED`, `ERR_TLS_PIN_MISMATCH`, `ERR_HANDSHAKE_TIMEOUT`,
  * `ERR_TLS_CONNECT`, ... The socket keeps a no-op `'error'` listener so that a reset never
  * crashes the process: add your own to see errors ({@link toTlsError} types them).
  */
@@ -127,7 +131,7 @@ function establish(
   let timeout: number;
   try {
     timeout = options.handshakeTimeout ?? CLIENT_DEFAULTS.handshakeTimeout;
-    checkPositive('handshakeTimeout', timeout);
+    checkMs('handshakeTimeout', timeout);
     checkVersion('minVersion', options.minVersion);
     checkVersion('maxVersion', options.maxVersion);
     if ((options.cert === undefined) !== (options.key === undefined)) {
@@ -144,7 +148,8 @@ function establish(
     return Promise.reject(new ConnectAbortedError(options.signal.reason));
   const cache =
     options.session === false ? undefined : (options.sessionCache ?? defaultSessionCache);
-  const cacheKey = cache && sessionKey(options, target, options.servername ?? defaultName);
+  const cacheKey =
+    cache && sessionKey(options, transport, target, options.servername ?? defaultName);
   const session = cacheKey === undefined ? undefined : cache?.get(cacheKey);
   if (session !== undefined) tlsOptions.session = session;
 
@@ -173,15 +178,22 @@ function establish(
       );
     const onAbort = () => settle(new ConnectAbortedError(options.signal?.reason));
     const onSecure = () => {
-      const raw = pins === undefined ? undefined : socket.getPeerCertificate().raw;
-      if (pins !== undefined && (raw === undefined || !matchesPin(raw, pins))) {
+      // A resumed session carries no certificate (the server sends none), so there is
+      // nothing to pin; it came from the cache entry of these very pins and trust settings
+      // (sessionKey), made by a connection whose certificate matched them.
+      const resumed = session !== undefined && socket.isSessionReused();
+      const raw = pins === undefined || resumed ? undefined : socket.getPeerCertificate().raw;
+      if (pins !== undefined && !resumed && (raw === undefined || !matchesPin(raw, pins))) {
         const fingerprint = raw === undefined ? 'none' : certificateFingerprint(raw);
         const spki = raw === undefined ? 'none' : spkiFingerprint(raw);
         return settle(new PinMismatchError(fingerprint, spki, pins.length));
       }
       settle();
     };
-    const timer = setTimeout(() => settle(new HandshakeTimeoutError(timeout)), timeout);
+    const timer =
+      timeout > 0
+        ? setTimeout(() => settle(clientHandshakeTimeout(timeout, target)), timeout)
+        : undefined;
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
       tcpConnected = true;
@@ -228,16 +240,50 @@ function buildOptions(
   return tlsOptions;
 }
 
-/** host:port:servername, plus a digest of everything that decides whom the client trusts. */
-function sessionKey(options: TlsClientOptions, target: string, servername: string): string {
-  const trust = createHash('sha256');
-  for (const part of [options.ca, options.cert, options.pin, options.insecureSkipVerify]) {
-    trust.update(
-      JSON.stringify(
-        part === undefined ? null : Buffer.isBuffer(part) ? part.toString('base64') : part,
-      ),
-    );
-    trust.update('\0');
+/**
+ * The session cache key: everything that decides whether a session may be resumed by this
+ * connection. A session proves that the server was verified once, for one name, under one
+ * trust configuration, with one client identity; resuming it skips those checks. So the
+ * key holds where we connect (`host`, `port`; for `wrapSocket` the socket's remote address
+ * and port), the name verified (`servername`), whom we trust (`ca`, `pin`,
+ * `insecureSkipVerify`), who we are (`cert`, `key`) and the protocol floor and ceiling
+ * (`minVersion`, `maxVersion`, `ciphers`), so that a session made under weaker settings
+ * is never resumed under stronger ones. Certificates and keys go in as SHA-256 digests.
+ */
+function sessionKey(
+  options: TlsClientOptions,
+  transport: { host: string; port: number } | { socket: Socket },
+  target: string,
+  servername: string,
+): string {
+  const where =
+    'socket' in transport
+      ? { host: transport.socket.remoteAddress ?? null, port: transport.socket.remotePort ?? null }
+      : { host: transport.host, port: transport.port };
+  const fields = [
+    where.host,
+    where.port,
+    servername,
+    digestPem(options.ca),
+    digestPem(options.cert),
+    digestPem(options.key),
+    options.pin === undefined ? null : [options.pin].flat(),
+    options.insecureSkipVerify === true,
+    options.minVersion ?? CLIENT_DEFAULTS.minVersion,
+    options.maxVersion ?? null,
+    options.ciphers ?? null,
+  ];
+  const digest = createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
+  return `${target}:${digest.slice(0, 22)}`;
+}
+
+/** SHA-256 of PEM strings or Buffers (one or a list), or null when absent. */
+function digestPem(pem: string | Buffer | Array<string | Buffer> | undefined): string | null {
+  if (pem === undefined) return null;
+  const hash = createHash('sha256');
+  for (const part of [pem].flat()) {
+    const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+    hash.update(String(bytes.byteLength)).update(':').update(bytes);
   }
-  return `${target}:${servername}:${trust.digest('base64url').slice(0, 16)}`;
+  return hash.digest('base64url');
 }

@@ -9,8 +9,8 @@ import {
   CertificateVerificationError,
   ClientCertificateRejectedError,
   ClientCertificateRequiredError,
+  clientHandshakeTimeout,
   HandshakeError,
-  HandshakeTimeoutError,
   HostnameMismatchError,
   NetError,
   ServerCertificateRejectedError,
@@ -42,8 +42,8 @@ const CLIENT_CERT_MISSING = new Set([
   'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', // server side
 ]);
 
-/** Where the error happened, for the messages. */
-export interface ErrorContext {
+/** What {@link toTlsError} may be told about the socket, for its messages. */
+export interface ToTlsErrorContext {
   /** The handshake timeout in force, in ms. */
   handshakeTimeout?: number;
 }
@@ -55,7 +55,7 @@ export interface ErrorContext {
  * else becomes a {@link HandshakeError}. Use it on errors a connected socket emits later,
  * e.g. a TLS 1.3 server refusing the client certificate after the client's handshake ended.
  */
-export function toTlsError(error: unknown, context: ErrorContext = {}): NetError {
+export function toTlsError(error: unknown, context: ToTlsErrorContext = {}): NetError {
   if (error instanceof NetError) return error;
   const err = error as
     | (Error & {
@@ -76,7 +76,8 @@ export function toTlsError(error: unknown, context: ErrorContext = {}): NetError
     );
   }
   if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
-    return new HandshakeTimeoutError(context.handshakeTimeout, info);
+    // Node's own code (a TLSSocket's handshakeTimeout option): ours is ERR_HANDSHAKE_TIMEOUT.
+    return clientHandshakeTimeout(context.handshakeTimeout ?? 0, 'the peer', error);
   }
   if (UNTRUSTED.has(code)) return new UntrustedCertificateError(info);
   if (code === 'CERT_HAS_EXPIRED') return new CertificateExpiredError(info);
@@ -104,7 +105,7 @@ export function toTlsError(error: unknown, context: ErrorContext = {}): NetError
 export function toServerError(
   error: unknown,
   socket: TLSSocket | undefined,
-  context: ErrorContext,
+  context: ToTlsErrorContext,
 ): NetError {
   const reason = socket?.authorizationError;
   if (reason !== undefined && reason !== null) {

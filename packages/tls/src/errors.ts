@@ -1,11 +1,22 @@
 /**
- * Error classes of `@net/tls`. Each extends {@link NetError} (from `@net/stream-reader`)
- * with a stable `code`; OpenSSL's and Node's own codes are kept on `opensslCode` and the
- * original error on `cause`. {@link toTlsError} (in `error-mapping.ts`) builds them.
+ * Error classes of `@net/tls`. Each extends {@link NetError} (from `@net/core`) with a
+ * stable `code`; OpenSSL's and Node's own codes are kept on `opensslCode` and the original
+ * error on `cause`. {@link toTlsError} (in `error-mapping.ts`) builds them. Conditions
+ * every `@net` package shares use the shared classes: `ERR_HANDSHAKE_TIMEOUT` is
+ * `@net/tcp-server`'s {@link HandshakeTimeoutError} on both sides of a connection, and
+ * `ERR_ABORTED`, `ERR_LISTEN`, `ERR_SERVER_STATE`, `ERR_INVALID_ARGUMENT` come from `@net/core`.
  */
-import { NetError } from '@net/stream-reader';
+import { AbortedError, NetError } from '@net/core';
+import { HandshakeTimeoutError } from '@net/tcp-server';
 
-export { InvalidArgumentError, NetError } from '@net/stream-reader';
+export {
+  AbortedError,
+  InvalidArgumentError,
+  ListenError,
+  NetError,
+  ServerStateError,
+} from '@net/core';
+export { HandshakeTimeoutError } from '@net/tcp-server';
 
 /** Fields shared by the errors that wrap an OpenSSL / Node TLS error. */
 interface WrapInfo {
@@ -87,21 +98,24 @@ export class CertificateVerificationError extends TlsError {
   }
 }
 
-/** The TLS handshake did not finish within `handshakeTimeout` ms. */
-export class HandshakeTimeoutError extends TlsError {
-  /** The timeout that elapsed, in milliseconds. */
-  readonly timeout: number | undefined;
-
-  constructor(timeout: number | undefined, info: WrapInfo = {}) {
-    const after = timeout === undefined ? '' : ` within ${timeout} ms`;
-    super(
-      'ERR_TLS_HANDSHAKE_TIMEOUT',
-      `The TLS handshake did not complete${after}; the peer is slow, overloaded or does not ` +
-        'speak TLS on this port. Raise handshakeTimeout if the network is this slow',
-      info,
-    );
-    this.timeout = timeout;
-  }
+/**
+ * The client side of a TLS handshake that did not finish within `handshakeTimeout` ms:
+ * `@net/tcp-server`'s {@link HandshakeTimeoutError} (`ERR_HANDSHAKE_TIMEOUT`, the same
+ * class and code as the server side), with a message about connecting rather than about
+ * an accepted connection.
+ */
+export function clientHandshakeTimeout(
+  timeout: number,
+  target = 'the server',
+  cause?: unknown,
+): HandshakeTimeoutError {
+  const error = new HandshakeTimeoutError(timeout, 'its TLS handshake');
+  error.message =
+    `The TCP connection and TLS handshake with ${target} did not finish within ${timeout} ms ` +
+    '(handshakeTimeout); the server is slow, overloaded or does not speak TLS on this port. ' +
+    'Raise handshakeTimeout if the network is this slow';
+  if (cause !== undefined) error.cause = cause;
+  return error;
 }
 
 /** The server requires a client certificate (mutual TLS) and the client sent none. */
@@ -187,12 +201,13 @@ export class ConnectError extends TlsError {
   }
 }
 
-/** `connectTls` / `wrapSocket` was cancelled through its `signal`. */
-export class ConnectAbortedError extends TlsError {
+/**
+ * `connectTls` / `wrapSocket` was cancelled through its `signal`: `@net/core`'s
+ * {@link AbortedError} (`ERR_ABORTED`), with the signal's reason as `cause`.
+ */
+export class ConnectAbortedError extends AbortedError {
   constructor(reason: unknown) {
-    super('ERR_ABORTED', 'The TLS connection attempt was aborted by its signal', {
-      cause: reason,
-    });
+    super('The TLS connection attempt was aborted by its signal', reason);
   }
 }
 
@@ -213,24 +228,5 @@ export class CertificateLoadError extends TlsError {
 export class DevCertificateError extends TlsError {
   constructor(message: string, cause?: unknown) {
     super('ERR_TLS_DEV_CERTS', message, cause === undefined ? {} : { cause });
-  }
-}
-
-/** A call that the server's state does not allow, such as `listen()` twice or after `close()`. */
-export class ServerStateError extends NetError {
-  constructor(message: string) {
-    super('ERR_SERVER_STATE', message);
-  }
-}
-
-/** `listen()` failed (address in use, permission denied, ...); `cause` holds the system error. */
-export class ListenError extends NetError {
-  constructor(cause: unknown) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super(
-      'ERR_LISTEN_FAILED',
-      `Could not listen: ${detail}; pick another port (0 lets the system choose) or host`,
-      { cause },
-    );
   }
 }

@@ -2,18 +2,21 @@
  * `@net/tls`: TLS servers and clients with secure defaults, development certificates from
  * a local CA, mutual TLS, pinning and certificate reload. Recipe 11.10 of the Python
  * Cookbook ("Adding SSL to network services") with contexts instead of `ssl.wrap_socket`.
+ * The server runs on `@net/tcp-server`'s connection lifecycle: the handshake is the first
+ * phase (counted against `maxConnections` from accept, bounded by `handshakeTimeout`), and
+ * the handler gets the same `Connection` as every `@net` server.
  *
  * @example
  * ```ts
- * import { connectTls, createTlsServer, generateDevCertificates, peerIdentity } from '@net/tls';
+ * import { connectTls, createTlsServer, generateDevCertificates } from '@net/tls';
  *
  * const certs = await generateDevCertificates({ dir: '.certs', hosts: ['localhost', '127.0.0.1', '::1'], client: true });
  * const server = createTlsServer(
- *   { cert: certs.server.cert, key: certs.server.key, clientCa: certs.caCert },
- *   (socket, peer) => {
- *     console.log('client', peer?.subject, peer?.fingerprint256);
- *     socket.pipe(socket); // echo, the client was verified by the handshake
+ *   async (conn, peer) => {
+ *     console.log('client', peer?.subject, peer?.fingerprint256); // verified by the handshake
+ *     for await (const chunk of conn) await conn.write(chunk); // echo until the client ends
  *   },
+ *   { cert: certs.server.cert, key: certs.server.key, clientCa: certs.caCert, maxConnections: 1_000 },
  * );
  * const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
  * const sock = await connectTls({
@@ -41,8 +44,9 @@ export {
   type DevCertificates,
   generateDevCertificates,
 } from './dev-certificates.js';
-export { type ErrorContext, toTlsError } from './error-mapping.js';
+export { type ToTlsErrorContext, toTlsError } from './error-mapping.js';
 export {
+  AbortedError,
   CertificateExpiredError,
   CertificateLoadError,
   CertificateVerificationError,
@@ -73,7 +77,10 @@ export { CLIENT_DEFAULTS, SERVER_DEFAULTS, type TlsVersion } from './options.js'
 export {
   createTlsServer,
   type ServerCertificate,
+  type TlsConnection,
   type TlsConnectionHandler,
+  type TlsErrorContext,
+  type TlsErrorPhase,
   type TlsListenOptions,
   type TlsServer,
   type TlsServerOptions,

@@ -2,7 +2,9 @@
  * Defaults of the client and the server, in one place so the README and the code agree,
  * and the checks of the options both share.
  */
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@net/core';
+import { TCP_SERVER_DEFAULTS } from '@net/tcp-server';
+import type { TlsServerOptions } from './server.js';
 
 /** TLS protocol versions this package allows (older ones are insecure). */
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -16,23 +18,53 @@ export const CLIENT_DEFAULTS = {
   insecureSkipVerify: false,
 } as const;
 
-/** Defaults of {@link createTlsServer}. */
+/**
+ * Defaults of {@link createTlsServer}: its own options, then those of the connection
+ * lifecycle (`@net/tcp-server`) it passes on. Options without a default (`cert`, `key`,
+ * `clientCa`, `sni`, `alpnProtocols`, `maxVersion`, `ciphers`, `verify`, `onError`, ...)
+ * are left out.
+ */
 export const SERVER_DEFAULTS = {
+  watch: false,
+  watchInterval: 1_000,
   minVersion: 'TLSv1.2' as TlsVersion,
   handshakeTimeout: 10_000,
   sessionTimeout: 300,
-  closeTimeout: 5_000,
-  watchInterval: 1_000,
-} as const;
+  closeTimeout: TCP_SERVER_DEFAULTS.closeTimeout,
+  maxConnections: TCP_SERVER_DEFAULTS.maxConnections,
+  idleTimeout: TCP_SERVER_DEFAULTS.idleTimeout,
+  endTimeout: TCP_SERVER_DEFAULTS.endTimeout,
+  backlog: TCP_SERVER_DEFAULTS.backlog,
+  noDelay: TCP_SERVER_DEFAULTS.noDelay,
+  keepAlive: TCP_SERVER_DEFAULTS.keepAlive,
+  writeHighWaterMark: TCP_SERVER_DEFAULTS.writeHighWaterMark,
+  reader: TCP_SERVER_DEFAULTS.reader,
+} as const satisfies Required<Omit<TlsServerOptions, NoDefault>>;
 
-/** Throws unless `value` is a positive number of milliseconds (or seconds). */
-export function checkPositive(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`\`${name}\` must be a positive number, got ${String(value)}`);
-  }
-}
+/** {@link SERVER_DEFAULTS} with the option types (numbers, not the literal defaults). */
+export type ServerDefaults = {
+  -readonly [K in keyof typeof SERVER_DEFAULTS]-?: Exclude<TlsServerOptions[K], undefined>;
+};
 
-/** Throws unless `value` is TLS 1.2 or 1.3. */
+/** Options of {@link createTlsServer} without a default, left out of {@link SERVER_DEFAULTS}. */
+type NoDefault =
+  | 'cert'
+  | 'key'
+  | 'passphrase'
+  | 'certFile'
+  | 'keyFile'
+  | 'clientCa'
+  | 'sni'
+  | 'alpnProtocols'
+  | 'maxVersion'
+  | 'ciphers'
+  | 'verify'
+  | 'onError';
+
+/** Longest `sessionTimeout` OpenSSL takes, in seconds (a signed 32-bit integer). */
+export const MAX_SESSION_TIMEOUT = 2 ** 31 - 1;
+
+/** Throws unless `value` is TLS 1.2 or 1.3 (`undefined` = the default). */
 export function checkVersion(name: string, value: unknown): void {
   if (value !== undefined && value !== 'TLSv1.2' && value !== 'TLSv1.3') {
     throw new InvalidArgumentError(

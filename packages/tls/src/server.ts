@@ -1,124 +1,181 @@
 /**
- * The server: `createTlsServer` wraps `tls.Server` with secure defaults, mutual TLS,
- * SNI for several names, certificate reload without restart, typed handshake errors,
- * graceful close and statistics.
+ * The server: `createTlsServer` runs TLS on the shared connection lifecycle of
+ * `@net/tcp-server` (limits counted from accept, the handshake as the first phase with its
+ * deadline, idle timeouts both ways, graceful close, the shared statistics), with secure
+ * defaults, mutual TLS, SNI for several names and certificate reload without restart.
  */
-import { readFileSync, type StatWatcher, unwatchFile, watchFile } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { TLSSocket, type TLSSocketOptions } from 'node:tls';
 import {
-  createSecureContext,
-  type SecureContext,
-  type SecureContextOptions,
-  Server,
-  type TLSSocket,
-  type TlsOptions,
-} from 'node:tls';
-import { toServerError } from './error-mapping.js';
-import {
-  CertificateLoadError,
+  checkBoolean,
+  checkCount,
+  checkMs,
+  checkOptionalFunction,
   InvalidArgumentError,
-  ListenError,
-  ServerStateError,
-} from './errors.js';
+  withDefaults,
+} from '@net/core';
+import type { StreamReaderOptions } from '@net/stream-reader';
+import {
+  type CloseOptions,
+  type Connection,
+  type ConnectionContext,
+  createSocketServer,
+  type ErrorContext,
+  type ErrorPhase,
+  type RemoteInfo,
+  reportError,
+  type TcpAddress,
+  type TcpServerStats,
+} from '@net/tcp-server';
 import { type PeerIdentity, peerIdentity } from './identity.js';
-import { checkPositive, checkVersion, SERVER_DEFAULTS, type TlsVersion } from './options.js';
+import {
+  checkVersion,
+  MAX_SESSION_TIMEOUT,
+  SERVER_DEFAULTS,
+  type ServerDefaults,
+  type TlsVersion,
+} from './options.js';
+import { CertificateStore, type ServerCertificate } from './server-certificates.js';
+import { serverHandshake } from './server-handshake.js';
+
+export type { ServerCertificate } from './server-certificates.js';
 
 type Pem = string | Buffer;
 
-/** A certificate (chain) and its key, PEM. */
-export interface ServerCertificate {
-  /** Certificate, followed by any intermediate certificates (PEM). */
-  cert: Pem;
-  /** Its private key (PEM). */
-  key: Pem;
-  /** Passphrase of an encrypted key. */
-  passphrase?: string;
+/**
+ * Where an error reported to `onError` happened: the phases of every `@net` server, plus
+ * `'reload'` for a certificate change picked up by `watch` that failed to load (the server
+ * keeps the certificate it had).
+ */
+export type TlsErrorPhase = ErrorPhase | 'reload';
+
+/** What `onError` is told besides the error: `@net/tcp-server`'s `ErrorContext`, with {@link TlsErrorPhase}. */
+export interface TlsErrorContext extends Omit<ErrorContext, 'phase'> {
+  /** Where it happened. */
+  phase: TlsErrorPhase;
 }
 
-/** Options of {@link createTlsServer}. */
+/** Options of {@link createTlsServer}; the defaults are in {@link SERVER_DEFAULTS}. */
 export interface TlsServerOptions {
   /** The server certificate (PEM, with intermediates). Or use `certFile`/`keyFile`. */
-  cert?: Pem;
+  cert?: Pem | undefined;
   /** The private key of `cert` (PEM). */
-  key?: Pem;
+  key?: Pem | undefined;
   /** Passphrase of an encrypted `key`. */
-  passphrase?: string;
+  passphrase?: string | undefined;
   /** Read the certificate from this file instead (re-read by `reload()` and `watch`). */
-  certFile?: string;
+  certFile?: string | undefined;
   /** Read the key from this file instead (re-read by `reload()` and `watch`). */
-  keyFile?: string;
-  /** Re-read `certFile`/`keyFile` when they change (polling every `watchInterval` ms). Default false. */
-  watch?: boolean;
-  /** Polling interval of `watch`, in ms. Default 1000. */
-  watchInterval?: number;
+  keyFile?: string | undefined;
+  /** Re-read `certFile`/`keyFile` when they change (polling every `watchInterval` ms). */
+  watch?: boolean | undefined;
+  /** Polling interval of `watch`, in ms. */
+  watchInterval?: number | undefined;
   /**
    * CA certificate(s) for mutual TLS: clients must present a certificate signed by one of
    * them, or the handshake fails. Without it, client certificates are not requested.
    */
-  clientCa?: Pem | Pem[];
+  clientCa?: Pem | Pem[] | undefined;
   /** Certificates for other names (SNI): servername (or `*.example.com`) → certificate. */
-  sni?: Record<string, ServerCertificate>;
+  sni?: Record<string, ServerCertificate> | undefined;
   /** ALPN protocols the server accepts, most preferred first. */
-  alpnProtocols?: string[];
-  /** Lowest TLS version accepted. Default `'TLSv1.2'`. */
-  minVersion?: TlsVersion;
+  alpnProtocols?: string[] | undefined;
+  /** Lowest TLS version accepted. */
+  minVersion?: TlsVersion | undefined;
   /** Highest TLS version accepted. Default: the newest Node supports. */
-  maxVersion?: TlsVersion;
+  maxVersion?: TlsVersion | undefined;
   /** OpenSSL cipher list, if the defaults do not suit. */
-  ciphers?: string;
-  /** Milliseconds a client has to finish the handshake. Default 10 000. */
-  handshakeTimeout?: number;
-  /** Lifetime of resumable sessions (tickets), in seconds. Default 300. */
-  sessionTimeout?: number;
-  /** Default `timeout` of `close()`, in ms. Default 5000. */
-  closeTimeout?: number;
+  ciphers?: string | undefined;
   /**
-   * Called with each failed handshake (typed: `ERR_TLS_HANDSHAKE_TIMEOUT`,
-   * `ERR_TLS_CLIENT_CERT_REQUIRED`, ...), each error a handler throws, and each failed
-   * certificate reload. The server keeps serving the other clients.
+   * Ms from accept until the TLS handshake is done (the lifecycle's first phase); past it
+   * the connection is closed, counted in `stats().timeouts`, and reported to `onError`
+   * (phase `'handshake'`) as `ERR_HANDSHAKE_TIMEOUT`. 0 = no deadline (not recommended).
    */
-  onError?: (error: unknown, info: { remoteAddress?: string; remotePort?: number }) => void;
+  handshakeTimeout?: number | undefined;
+  /** Lifetime of resumable sessions (tickets), in seconds. */
+  sessionTimeout?: number | undefined;
+  /** Default `timeout` of `close()`, in ms. */
+  closeTimeout?: number | undefined;
+  /**
+   * Most connections open at once, counted from accept (before the handshake); 0 = no
+   * limit. Over it a new connection is closed at once and counted in `stats().refused`.
+   */
+  maxConnections?: number | undefined;
+  /** Close a connection after this many ms without progress either way; 0 = never. */
+  idleTimeout?: number | undefined;
+  /** After the handler returns, ms to wait for the client to close its side. */
+  endTimeout?: number | undefined;
+  /** Kernel queue of not-yet-accepted connections. */
+  backlog?: number | undefined;
+  /** Disable Nagle's algorithm on every connection. */
+  noDelay?: boolean | undefined;
+  /** TCP keep-alive probe delay in ms; 0 = off. */
+  keepAlive?: number | undefined;
+  /** `conn.write()` waits for `'drain'` once this many bytes are queued. */
+  writeHighWaterMark?: number | undefined;
+  /** Options of each connection's StreamReader (`readExactly`, `readLine`, ...). */
+  reader?: StreamReaderOptions | undefined;
+  /**
+   * Decides whether to serve a client before its handshake starts (by address); return
+   * or resolve `false` to refuse (closed, counted in `stats().refused`).
+   */
+  verify?: ((remote: RemoteInfo) => boolean | Promise<boolean>) | undefined;
+  /**
+   * Called with each failed handshake (typed: `ERR_HANDSHAKE_TIMEOUT`,
+   * `ERR_TLS_CLIENT_CERT_REQUIRED`, ...; phase `'handshake'`), each error a handler
+   * throws (`'handler'`), `verify` and accept failures, and each failed `watch` reload
+   * (`'reload'`). The server keeps serving the other clients. Default: one line on
+   * stderr, except for failed handshakes (the clients' doing), which are only counted.
+   */
+  onError?: ((error: unknown, context: TlsErrorContext) => void) | undefined;
 }
 
-/** Handler of each verified connection. `peer` is the verified client with `clientCa`, else `null`. */
-export type TlsConnectionHandler = (socket: TLSSocket, peer: PeerIdentity | null) => unknown;
+/**
+ * A connection of a {@link TlsServer}: `@net/tcp-server`'s `Connection` (`readExactly`,
+ * `readLine`, iteration, `write()` with backpressure, `signal`) over the `TLSSocket`.
+ */
+export type TlsConnection = Connection & { readonly socket: TLSSocket };
 
-/** Counters of a {@link TlsServer}, for dashboards. */
-export interface TlsServerStats {
+/**
+ * Handler of each connection whose handshake finished: `peer` is the verified client with
+ * `clientCa`, else `null`. When its promise settles the connection ends (resolved: our side
+ * is ended gracefully; rejected: reported and destroyed), so keep it pending while serving.
+ */
+export type TlsConnectionHandler = (conn: TlsConnection, peer: PeerIdentity | null) => unknown;
+
+/** Counters of a {@link TlsServer}: the shared fields of every `@net` server, plus TLS ones. */
+export interface TlsServerStats extends TcpServerStats {
   /** Handshakes that succeeded. */
   handshakes: number;
-  /** Of those, how many resumed a session. */
+  /** Of those, how many resumed a session (ticket). */
   resumed: number;
-  /** Handshakes that failed (including timeouts and refused client certificates). */
-  handshakeFailures: number;
-  /** Open connections that finished their handshake. */
-  active: number;
-  /** Errors thrown by the handler. */
-  handlerErrors: number;
   /** Certificate changes through `setCertificate()` / `reload()` / `watch`. */
   reloads: number;
 }
 
 /** Options of {@link TlsServer.listen}. */
 export interface TlsListenOptions {
-  /** Address to bind. Default: all interfaces. */
+  /** Address to bind. Default: every interface. */
   host?: string;
   /** Port; 0 (the default) lets the system pick one. */
   port?: number;
-  /** Backlog of pending connections. */
-  backlog?: number;
+  /** With `host: '::'`, accept IPv6 only. Default false (dual stack). */
+  ipv6Only?: boolean;
 }
 
 /** A TLS server made by {@link createTlsServer}. */
 export interface TlsServer {
-  /** Starts listening; resolves with the bound address. */
-  listen(options?: TlsListenOptions): Promise<AddressInfo>;
   /**
-   * Stops accepting, destroys connections still in their handshake, and waits up to
-   * `timeout` ms for open connections to end before destroying them.
+   * Starts listening; resolves with the bound address. Rejects with `ERR_LISTEN` (address
+   * in use, ...), or `ERR_SERVER_STATE` if already listening or closed.
    */
-  close(options?: { timeout?: number }): Promise<void>;
+  listen(options?: TlsListenOptions): Promise<TcpAddress>;
+  /**
+   * Stops accepting, destroys connections still in their handshake, aborts the others'
+   * `conn.signal` (`ERR_SERVER_CLOSING`), waits up to `timeout` ms (default `closeTimeout`)
+   * for handlers to return and sockets to close, then destroys the rest.
+   */
+  close(options?: CloseOptions): Promise<void>;
   /**
    * Replaces the certificate (and optionally the SNI certificates): new handshakes use it,
    * live connections are untouched, session tickets stay valid. Throws
@@ -131,285 +188,180 @@ export interface TlsServer {
   reload(): Promise<void>;
   /** The counters. */
   stats(): TlsServerStats;
-  /** The bound address, or `null` before `listen()`. */
-  address(): AddressInfo | null;
-  /** The underlying `tls.Server`, for what this wrapper does not cover. */
-  readonly server: Server;
+  /** The bound address while listening, else `null`. */
+  address(): TcpAddress | null;
+  /**
+   * Serves a TCP socket accepted elsewhere (a worker handed it over, a STARTTLS upgrade):
+   * it gets the same handshake, limits, deadlines, statistics and shutdown.
+   */
+  handleConnection(socket: Socket): void;
 }
 
 /**
- * Creates a TLS server that calls `handler` for each connection that finished its
- * handshake (and, with `clientCa`, presented a valid client certificate). Secure defaults:
- * TLS 1.2 minimum, handshake timeout, session tickets on. One client's failure never
- * affects the others; every socket has an `'error'` listener.
+ * Creates a TLS server that calls `handler(conn, peer)` for each connection whose handshake
+ * finished (and, with `clientCa`, whose client certificate verified). Secure defaults: TLS
+ * 1.2 minimum, a 10 s handshake deadline counted from accept, session tickets on. One
+ * client's failure never affects the others.
  */
 export function createTlsServer(
-  options: TlsServerOptions,
   handler: TlsConnectionHandler,
+  options: TlsServerOptions,
 ): TlsServer {
-  if (typeof handler !== 'function')
-    throw new InvalidArgumentError('createTlsServer needs a handler function');
-  const opts = { ...SERVER_DEFAULTS, ...options };
-  checkPositive('handshakeTimeout', opts.handshakeTimeout);
-  checkPositive('sessionTimeout', opts.sessionTimeout);
-  checkPositive('closeTimeout', opts.closeTimeout);
-  checkPositive('watchInterval', opts.watchInterval);
+  if (typeof handler !== 'function') {
+    throw new InvalidArgumentError(
+      'createTlsServer(handler, options) needs a handler function (conn, peer) => Promise<void>',
+    );
+  }
+  const opts = withDefaults(SERVER_DEFAULTS as ServerDefaults, options, 'createTlsServer options');
+  checkBoolean('watch', opts.watch);
+  checkMs('watchInterval', opts.watchInterval);
+  if (opts.watchInterval === 0) throw new InvalidArgumentError('watchInterval must be >= 1 ms');
   checkVersion('minVersion', opts.minVersion);
   checkVersion('maxVersion', opts.maxVersion);
-  const certificate = initialCertificate(opts);
+  checkMs('handshakeTimeout', opts.handshakeTimeout);
+  checkCount('sessionTimeout', opts.sessionTimeout, 1);
+  if (opts.sessionTimeout > MAX_SESSION_TIMEOUT) {
+    throw new InvalidArgumentError(
+      `sessionTimeout is in seconds and at most ${MAX_SESSION_TIMEOUT}, got ${opts.sessionTimeout}`,
+    );
+  }
+  checkOptionalFunction('onError', opts.onError);
+
   const mutual = opts.clientCa !== undefined;
-  const base: SecureContextOptions = {
-    ca: opts.clientCa,
-    minVersion: opts.minVersion,
-    maxVersion: opts.maxVersion,
-    ciphers: opts.ciphers,
-    sessionTimeout: opts.sessionTimeout,
-  };
-  for (const key of Object.keys(base) as Array<keyof SecureContextOptions>) {
-    if (base[key] === undefined) delete base[key];
-  }
-  let sniContexts = buildSni(base, opts.sni);
-  checkPair(base, certificate, 'the server certificate');
-
-  const tlsOptions: TlsOptions = {
-    ...base,
-    ...certificate,
-    requestCert: mutual,
-    rejectUnauthorized: mutual,
-    handshakeTimeout: opts.handshakeTimeout,
-    ALPNProtocols: opts.alpnProtocols,
-  };
-  if (opts.sni !== undefined) {
-    tlsOptions.SNICallback = (servername, cb) => cb(null, lookupSni(sniContexts, servername));
-  }
-  if (tlsOptions.ALPNProtocols === undefined) delete tlsOptions.ALPNProtocols;
-
-  const stats: TlsServerStats = {
-    handshakes: 0,
-    resumed: 0,
-    handshakeFailures: 0,
-    active: 0,
-    handlerErrors: 0,
-    reloads: 0,
-  };
-  const sockets = new Set<Socket>();
-  // Raw sockets whose handshake finished (TLSSocket._parent is the raw socket it wraps).
-  const secureRaw = new WeakSet<Socket>();
-  const server = new Server(tlsOptions);
-  let state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
-  let closing: Promise<void> | undefined;
-  const report = (error: unknown, socket?: Socket) => {
-    try {
-      opts.onError?.(error, {
-        remoteAddress: socket?.remoteAddress,
-        remotePort: socket?.remotePort,
-      });
-    } catch {
-      // a throwing onError must not take the server down
-    }
-  };
-
-  server.on('connection', (raw: Socket) => {
-    sockets.add(raw);
-    raw.on('error', () => undefined); // reported through tlsClientError / the TLS socket
-    raw.once('close', () => sockets.delete(raw));
+  const certificates = new CertificateStore({
+    cert: opts.cert,
+    key: opts.key,
+    passphrase: opts.passphrase,
+    certFile: opts.certFile,
+    keyFile: opts.keyFile,
+    sni: opts.sni,
+    base: definedOnly({
+      ca: opts.clientCa,
+      minVersion: opts.minVersion,
+      maxVersion: opts.maxVersion,
+      ciphers: opts.ciphers,
+      sessionTimeout: opts.sessionTimeout,
+      honorCipherOrder: true, // as tls.Server
+    }),
   });
-  server.on('tlsClientError', (error, socket) => {
-    stats.handshakeFailures++;
-    socket.destroy(); // Node leaves a timed-out handshake's socket open
-    report(toServerError(error, socket, { handshakeTimeout: opts.handshakeTimeout }), socket);
-  });
-  server.on('secureConnection', (socket: TLSSocket) => {
-    stats.handshakes++;
-    if (socket.isSessionReused()) stats.resumed++;
-    stats.active++;
-    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
-    if (raw) secureRaw.add(raw);
-    socket.on('error', () => undefined); // handlers add their own; a reset must not crash us
-    socket.once('close', () => stats.active--);
-    const fail = (error: unknown) => {
-      stats.handlerErrors++;
-      report(error, socket);
-      socket.destroy();
-    };
-    try {
-      const result = handler(socket, mutual ? peerIdentity(socket) : null);
-      if (result instanceof Promise) result.catch(fail);
-    } catch (error) {
-      fail(error);
-    }
-  });
-
-  const apply = (next: ServerCertificate, sni?: Record<string, ServerCertificate>) => {
-    checkPair(base, next, 'the new server certificate');
-    const nextSni = sni === undefined ? sniContexts : buildSni(base, sni);
-    // Keep the ticket keys, so that sessions issued before the reload still resume.
-    server.setSecureContext({ ...base, ...next, ticketKeys: server.getTicketKeys() });
-    sniContexts = nextSni;
-    stats.reloads++;
-  };
-
-  const reload = async () => {
-    if (opts.certFile === undefined || opts.keyFile === undefined) {
-      throw new InvalidArgumentError(
-        'reload() needs the certFile and keyFile options; use setCertificate() otherwise',
-      );
-    }
-    let cert: string;
-    let key: string;
-    try {
-      [cert, key] = await Promise.all([
-        readFile(opts.certFile, 'utf8'),
-        readFile(opts.keyFile, 'utf8'),
-      ]);
-    } catch (error) {
-      throw new CertificateLoadError(`${opts.certFile} and ${opts.keyFile}`, { cause: error });
-    }
-    apply({ cert, key, passphrase: opts.passphrase });
-  };
-
-  let watchers: Array<{ file: string; listener: (curr: unknown, prev: unknown) => void }> = [];
-  const startWatching = () => {
-    if (!opts.watch || opts.certFile === undefined || opts.keyFile === undefined) return;
-    let pending: NodeJS.Timeout | undefined;
-    const listener = () => {
-      // cert and key are usually replaced one after the other: wait for both.
-      clearTimeout(pending);
-      pending = setTimeout(() => {
-        reload().catch((error) => report(error));
-      }, 50);
-    };
-    watchers = [opts.certFile, opts.keyFile].map((file) => {
-      watchFile(file, { interval: opts.watchInterval, persistent: false }, listener) as StatWatcher;
-      return { file, listener };
+  const alpn = opts.alpnProtocols === undefined ? undefined : alpnWireFormat(opts.alpnProtocols);
+  const socketOptions = (): TLSSocketOptions =>
+    definedOnly({
+      isServer: true,
+      secureContext: certificates.context,
+      requestCert: mutual,
+      rejectUnauthorized: mutual,
+      ALPNProtocols: alpn,
+      SNICallback: certificates.hasSni ? certificates.sniCallback : undefined,
     });
-  };
-  const stopWatching = () => {
-    for (const { file, listener } of watchers) unwatchFile(file, listener);
-    watchers = [];
+  let tlsOptions = socketOptions();
+
+  const counters = { handshakes: 0, resumed: 0, reloads: 0 };
+  const report = (error: unknown, context: TlsErrorContext): void => {
+    const { onError } = opts;
+    try {
+      if (onError !== undefined) onError(error, context);
+      // Failed handshakes are the clients' doing: only reported to a hook the user set.
+      else if (context.phase !== 'handshake') {
+        reportError('@net/tls', error, context as ErrorContext);
+      }
+    } catch (hookError) {
+      reportError('@net/tls', hookError, context as ErrorContext);
+    }
   };
 
+  const serve = async (raw: Socket, context: ConnectionContext): Promise<unknown> => {
+    const socket = new TLSSocket(raw, tlsOptions);
+    context.useSocket(socket);
+    await serverHandshake(socket, context.signal, mutual);
+    context.markEstablished();
+    counters.handshakes++;
+    if (socket.isSessionReused()) counters.resumed++;
+    const conn = context.connection() as TlsConnection;
+    return handler(conn, mutual ? peerIdentity(socket) : null);
+  };
+
+  const lifecycle = createSocketServer(serve, {
+    maxConnections: opts.maxConnections,
+    idleTimeout: opts.idleTimeout,
+    handshakeTimeout: opts.handshakeTimeout,
+    noDelay: opts.noDelay,
+    keepAlive: opts.keepAlive,
+    backlog: opts.backlog,
+    writeHighWaterMark: opts.writeHighWaterMark,
+    endTimeout: opts.endTimeout,
+    closeTimeout: opts.closeTimeout,
+    reader: opts.reader,
+    verify: opts.verify,
+    onError: report,
+  });
+
+  const apply = (next: ServerCertificate, sni?: Record<string, ServerCertificate>): void => {
+    certificates.apply(next, sni);
+    tlsOptions = socketOptions();
+    counters.reloads++;
+  };
+  const reload = async (): Promise<void> => {
+    await certificates.reload();
+    tlsOptions = socketOptions();
+    counters.reloads++;
+  };
+
+  let bound: TcpAddress | null = null;
   return {
-    server,
-    listen(listenOptions: TlsListenOptions = {}) {
-      if (state !== 'new') {
-        return Promise.reject(
-          new ServerStateError(
-            `listen() was called on a server that is ${state}; create a new server`,
-          ),
-        );
-      }
-      state = 'listening';
-      return new Promise<AddressInfo>((resolve, reject) => {
-        const onError = (error: Error) => {
-          state = 'closed';
-          reject(new ListenError(error));
-        };
-        server.once('error', onError);
-        server.listen(
-          {
-            host: listenOptions.host,
-            port: listenOptions.port ?? 0,
-            backlog: listenOptions.backlog,
-          },
-          () => {
-            server.off('error', onError);
-            server.on('error', (error) => report(error));
-            startWatching();
-            resolve(server.address() as AddressInfo);
-          },
-        );
-      });
-    },
-    close(closeOptions = {}) {
-      if (closing) return closing;
-      const timeout = closeOptions.timeout ?? opts.closeTimeout;
-      stopWatching();
-      if (state !== 'listening') {
-        state = 'closed';
-        closing = Promise.resolve();
-        return closing;
-      }
-      state = 'closing';
-      closing = new Promise<void>((resolve) => {
-        server.close(() => {
-          clearTimeout(timer);
-          state = 'closed';
-          resolve();
+    async listen(listenOptions: TlsListenOptions = {}) {
+      const { host, port = 0, ipv6Only = false } = listenOptions;
+      bound = await lifecycle.listen(
+        host === undefined ? { port, ipv6Only } : { host, port, ipv6Only },
+      );
+      if (opts.watch) {
+        certificates.watch(opts.watchInterval, () => {
+          reload().catch((error) => report(error, { phase: 'reload' }));
         });
-        for (const raw of sockets) {
-          // connections still in their handshake have no handler to finish: drop them
-          if (!secureRaw.has(raw)) raw.destroy();
-        }
-        const timer = setTimeout(() => {
-          for (const raw of sockets) raw.destroy();
-        }, timeout);
-      });
-      return closing;
+      }
+      return bound;
+    },
+    close(closeOptions?: CloseOptions) {
+      certificates.unwatch();
+      bound = null;
+      return lifecycle.close(closeOptions);
     },
     setCertificate(next) {
       apply({ cert: next.cert, key: next.key, passphrase: next.passphrase }, next.sni);
     },
     reload,
-    stats: () => ({ ...stats }),
-    address: () => (server.address() as AddressInfo | null) ?? null,
+    stats: () => ({ ...lifecycle.stats(), ...counters }),
+    address: () => bound,
+    handleConnection: (socket) => lifecycle.handleConnection(socket),
   };
 }
 
-function initialCertificate(opts: TlsServerOptions): ServerCertificate {
-  if (opts.cert !== undefined && opts.key !== undefined) {
-    return { cert: opts.cert, key: opts.key, passphrase: opts.passphrase };
+/** A copy of `options` without its `undefined` fields (Node's TLS options treat some as set). */
+function definedOnly<T extends object>(options: T): T {
+  const copy = { ...options };
+  for (const key of Object.keys(copy) as Array<keyof T>) {
+    if (copy[key] === undefined) delete copy[key];
   }
-  if (opts.certFile !== undefined && opts.keyFile !== undefined) {
-    try {
-      return {
-        cert: readFileSync(opts.certFile),
-        key: readFileSync(opts.keyFile),
-        passphrase: opts.passphrase,
-      };
-    } catch (error) {
-      throw new CertificateLoadError(`${opts.certFile} and ${opts.keyFile}`, { cause: error });
-    }
+  return copy;
+}
+
+/**
+ * ALPN protocol names in their wire format (each prefixed by its length), built once
+ * rather than by every connection's TLSSocket.
+ */
+function alpnWireFormat(protocols: readonly string[]): Buffer {
+  if (!Array.isArray(protocols) || protocols.length === 0) {
+    throw new InvalidArgumentError('alpnProtocols must be a non-empty array of protocol names');
   }
-  throw new InvalidArgumentError(
-    'createTlsServer needs `cert` and `key` (PEM), or `certFile` and `keyFile`',
+  return Buffer.concat(
+    protocols.map((protocol) => {
+      const name = typeof protocol === 'string' ? Buffer.from(protocol, 'utf8') : undefined;
+      if (name === undefined || name.byteLength === 0 || name.byteLength > 255) {
+        throw new InvalidArgumentError(
+          `alpnProtocols entries must be names of 1 to 255 bytes, got ${JSON.stringify(protocol)}`,
+        );
+      }
+      return Buffer.concat([Buffer.from([name.byteLength]), name]);
+    }),
   );
-}
-
-function checkPair(
-  base: SecureContextOptions,
-  pair: ServerCertificate,
-  what: string,
-): SecureContext {
-  try {
-    return createSecureContext({ ...base, ...pair });
-  } catch (error) {
-    throw new CertificateLoadError(what, {
-      cause: error,
-      opensslCode: (error as NodeJS.ErrnoException).code,
-    });
-  }
-}
-
-function buildSni(
-  base: SecureContextOptions,
-  sni: Record<string, ServerCertificate> | undefined,
-): Map<string, SecureContext> {
-  const contexts = new Map<string, SecureContext>();
-  for (const [name, pair] of Object.entries(sni ?? {})) {
-    contexts.set(name.toLowerCase(), checkPair(base, pair, `the SNI certificate for ${name}`));
-  }
-  return contexts;
-}
-
-/** Exact name first, then a wildcard for its parent domain (`*.example.com`). */
-function lookupSni(
-  contexts: Map<string, SecureContext>,
-  servername: string,
-): SecureContext | undefined {
-  const name = servername.toLowerCase();
-  const exact = contexts.get(name);
-  if (exact !== undefined) return exact;
-  const dot = name.indexOf('.');
-  return dot > 0 ? contexts.get(`*${name.slice(dot)}`) : undefined;
 }

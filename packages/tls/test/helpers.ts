@@ -34,21 +34,33 @@ export function tempDir(prefix = 'net-tls-'): { dir: string; cleanup: () => void
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The issue's echo handler. */
-export const echo: TlsConnectionHandler = (socket) => {
-  socket.pipe(socket);
+/** The issue's echo handler: echoes until the client ends its side. */
+export const echo: TlsConnectionHandler = async (conn) => {
+  for await (const chunk of conn) await conn.write(chunk);
+};
+
+/** An error reported to onError (its own fields, `message`), with the phase it was reported in. */
+export type Reported = {
+  code?: string;
+  opensslCode?: string;
+  message?: string;
+  phase: string;
+  error: unknown;
 };
 
 /** Starts a server on 127.0.0.1 port 0; errors reported to onError are collected. */
 export async function startServer(
   options: TlsServerOptions,
   handler: TlsConnectionHandler = echo,
-): Promise<{ server: TlsServer; port: number; errors: Array<{ code?: string }> }> {
-  const errors: Array<{ code?: string }> = [];
-  const server = createTlsServer(
-    { onError: (error) => errors.push(error as { code?: string }), ...options },
-    handler,
-  );
+): Promise<{ server: TlsServer; port: number; errors: Reported[] }> {
+  const errors: Reported[] = [];
+  const server = createTlsServer(handler, {
+    onError: (error, context) => {
+      const { message } = error as { message?: string };
+      errors.push({ ...(error as object), message, phase: context.phase, error });
+    },
+    ...options,
+  });
   const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
   return { server, port, errors };
 }

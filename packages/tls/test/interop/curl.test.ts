@@ -1,21 +1,16 @@
-import type { TLSSocket } from 'node:tls';
 import { requirePeer, runPeer as run } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spkiFingerprint } from '../../src/index.js';
+import { spkiFingerprint, type TlsConnection } from '../../src/index.js';
 import { devCerts, useCleanups, waitFor } from '../helpers.js';
 
-/** A tiny HTTP/1.1 handler: answers every request with its TLS facts and closes. */
-function httpHandler(socket: TLSSocket, peer: { subject: string } | null): void {
-  let head = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    head += chunk;
-    if (!head.includes('\r\n\r\n')) return;
-    const body = `hello over ${socket.getProtocol()} alpn=${socket.alpnProtocol || 'none'} peer=${peer?.subject ?? 'none'}\n`;
-    socket.end(
-      `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+/** A tiny HTTP/1.1 handler: answers the request with its TLS facts and closes. */
+async function httpHandler(conn: TlsConnection, peer: { subject: string } | null): Promise<void> {
+  await conn.readUntil('\r\n\r\n');
+  const { socket } = conn;
+  const body = `hello over ${socket.getProtocol()} alpn=${socket.alpnProtocol || 'none'} peer=${peer?.subject ?? 'none'}\n`;
+  await conn.write(
+    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 const { serve } = useCleanups();

@@ -1,16 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { requirePeer, runPeer as run } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PeerIdentity } from '../../src/index.js';
+import type { PeerIdentity, TlsConnection } from '../../src/index.js';
 import { devCerts, expiredServerCert, tempDir, useCleanups, waitFor } from '../helpers.js';
 
 /** Answers the first line with `echo:<line> peer:<subject>` and closes. */
-function lineHandler(socket: TLSSocket, peer: PeerIdentity | null): void {
-  socket.once('data', (chunk) => {
-    socket.end(`echo:${String(chunk).trim()} peer:${peer?.subject ?? 'none'}\n`);
-  });
+async function lineHandler(conn: TlsConnection, peer: PeerIdentity | null): Promise<void> {
+  const line = await conn.readLine();
+  if (line !== null) await conn.write(`echo:${line.trim()} peer:${peer?.subject ?? 'none'}\n`);
 }
 
 const { defer, serve } = useCleanups();
