@@ -1,22 +1,33 @@
 /**
- * bulk endpoint: `@net/bulk-transfer`; the client sends arrays in `.npy` format and gets
- * each one back in `.npy` format. Array sizes are checked against `maxBytes` before
- * anything is allocated. After each echo, the array's CRC-32 is computed on an
- * `@net/event-loop` `WorkerPool` (reported in /stats), skipped while the loop is under pressure.
+ * bulk endpoint: `@net/bulk-transfer`'s `createBulkServer`; the client sends arrays in
+ * `.npy` format and gets each one back in `.npy` format. The package admits each array by
+ * its header against one memory budget (`--bulk-memory`) before anything is allocated,
+ * and bounds the first header by `--handshake-timeout`. After each echo, the array's
+ * CRC-32 is computed on an `@net/event-loop` `WorkerPool` (reported in /stats), skipped
+ * while the loop is under pressure; the array keeps its share of the budget until its
+ * checksum is done.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import { recvArray, sendArray } from '@net/bulk-transfer';
+import {
+  type BulkArray,
+  type BulkConnection,
+  type BulkServer,
+  createBulkServer,
+} from '@net/bulk-transfer';
 import type { WorkerPool } from '@net/event-loop';
 import type { ChecksumTask } from './checksum-task.js';
-import { closeServer, listenOn } from './listen.js';
-import { createCounters, type EndpointCounters } from './stats.js';
+import { type EndpointCounters, lifecycleCounters } from './stats.js';
 import { describe } from './tcp.js';
 
 /** Options of {@link startBulk}. */
 export interface StartBulkOptions {
   host: string;
   port: number;
+  /** Largest array, bytes. */
   maxBytes: number;
+  /** Bytes of arrays admitted at once over all connections. */
+  memoryBudget: number;
+  /** ms a client has to send its first array header. */
+  headerTimeout: number;
   idleTimeout: number;
   maxConnections: number;
   closeTimeout: number;
@@ -37,105 +48,75 @@ export interface ChecksumStats {
 /** The running bulk endpoint. */
 export interface BulkEndpoint {
   port: number;
-  server: Server;
-  counters: EndpointCounters;
+  server: BulkServer;
   checksums: ChecksumStats;
+  /** The endpoint's /stats figures, from the server's `stats()`. */
+  counters(): EndpointCounters;
   close(): Promise<void>;
 }
 
 /** Starts the bulk endpoint. */
 export async function startBulk(options: StartBulkOptions): Promise<BulkEndpoint> {
-  const counters = createCounters();
   const checksums: ChecksumStats = { computed: 0, skipped: 0, failed: 0, last: null };
-  const sockets = new Set<Socket>();
 
-  const checksum = (array: ArrayBufferView, dtype: string, shape: number[]): void => {
+  /** Queues the CRC-32; the array's budget share is released when the task settles. */
+  const checksum = (received: BulkArray): void => {
     if (options.shed()) {
       checksums.skipped++;
       return;
     }
+    const { array, dtype, shape } = received;
+    const release = received.retain();
     const task: ChecksumTask = {
       buffer: array.buffer as ArrayBuffer,
       byteOffset: array.byteOffset,
       byteLength: array.byteLength,
     };
-    options.pool.run(task, { transferList: [task.buffer] }).then(
-      (crc) => {
-        checksums.computed++;
-        checksums.last = { dtype, shape, bytes: task.byteLength, crc32: String(crc) };
-      },
-      () => {
-        checksums.failed++;
-      },
-    );
+    options.pool
+      .run(task, { transferList: [task.buffer] })
+      .then(
+        (crc) => {
+          checksums.computed++;
+          checksums.last = { dtype, shape, bytes: task.byteLength, crc32: String(crc) };
+        },
+        () => {
+          checksums.failed++;
+        },
+      )
+      .finally(release);
   };
 
-  const serve = async (socket: Socket): Promise<void> => {
+  const echo = async (conn: BulkConnection): Promise<void> => {
     for (;;) {
-      let received: Awaited<ReturnType<typeof recvArray>>;
-      try {
-        received = await recvArray(socket, { maxBytes: options.maxBytes });
-      } catch (error) {
-        const e = error as { code?: string; phase?: string; bytesTransferred?: number };
-        // The client closed between arrays: a normal end.
-        if (
-          e.code === 'ERR_TRANSFER_INCOMPLETE' &&
-          e.phase === 'header' &&
-          e.bytesTransferred === 0
-        ) {
-          socket.end();
-          return;
-        }
-        throw error;
-      }
+      const received = await conn.recvArray();
+      if (received === null) return;
       const { array, dtype, shape } = received;
-      counters.bytesIn += array.byteLength;
       const special = dtype === 'bool' || dtype === 'float16' ? { dtype } : {};
-      await sendArray(socket, array, { shape, ...special });
-      counters.bytesOut += array.byteLength;
-      counters.messages++;
-      checksum(array, dtype, shape);
+      await conn.sendArray(array, { shape, ...special });
+      checksum(received);
     }
   };
 
-  const server = createServer({ pauseOnConnect: true }, (socket) => {
-    socket.on('error', () => {});
-    counters.accepted++;
-    if (sockets.size >= options.maxConnections || options.shed()) {
-      counters.refused++;
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    counters.active++;
-    socket.setTimeout(options.idleTimeout, () => socket.destroy());
-    socket.once('close', () => {
-      sockets.delete(socket);
-      counters.active--;
-    });
-    serve(socket).catch((error: unknown) => {
-      counters.failed++;
-      options.log(`bulk: ${describe(error)}`);
-      socket.destroy();
-    });
+  const server = createBulkServer(echo, {
+    maxBytes: options.maxBytes,
+    memoryBudget: options.memoryBudget,
+    headerTimeout: options.headerTimeout,
+    idleTimeout: options.idleTimeout,
+    maxConnections: options.maxConnections,
+    closeTimeout: options.closeTimeout,
+    // Load shedding refuses before anything is read; counted in stats().refused.
+    verify: () => !options.shed(),
+    onError: (error, context) => options.log(`bulk ${context.phase}: ${describe(error)}`),
   });
-  server.on('error', (error) => options.log(`bulk: ${describe(error)}`));
-  const port = await listenOn(server, options.port, options.host);
+  const address = await server.listen({ host: options.host, port: options.port });
   return {
-    port,
+    port: address.port,
     server,
-    counters,
     checksums,
-    close: () =>
-      closeServer(
-        server,
-        options.closeTimeout,
-        () => {
-          for (const socket of sockets) socket.end();
-        },
-        () => {
-          for (const socket of sockets) socket.destroy();
-        },
-      ),
+    counters: () => {
+      const stats = server.stats();
+      return lifecycleCounters(stats, stats.arrays, false);
+    },
+    close: () => server.close({ timeout: options.closeTimeout }),
   };
 }

@@ -24,7 +24,7 @@ Usage:
                  [--workers N] [--secret-file PATH] [--state-dir DIR] [--client-ca PATH]
                  [--cert PATH --key PATH [--ca-cert PATH]]
                  [--auth-timeout MS] [--idle-timeout MS] [--handshake-timeout MS]
-                 [--close-timeout MS] [--max-body-bytes N] [--max-bulk-bytes N]
+                 [--close-timeout MS] [--max-body-bytes N] [--max-bulk-bytes N] [--bulk-memory N]
                  [--max-ipc-message N] [--max-connections N] [--shed-delay-ms MS]
   net-echo check [--host H] [--ports-from READY_JSON_FILE | the port flags]
                  [--secret-file F] [--ca F] [--state-dir DIR] [--client-cert F --client-key F]
@@ -50,7 +50,9 @@ demo   Runs serve on free ports in a child process, then check; exit code 0 only
 
 Defaults: --auth-timeout 10000, --idle-timeout 60000, --handshake-timeout 10000,
 --close-timeout 3000, --max-body-bytes 1048576, --max-bulk-bytes 1073741824,
---max-ipc-message 67108864, --max-connections 1000, --shed-delay-ms 1000 (0 = never shed).
+--bulk-memory 2 x --max-bulk-bytes (bulk arrays admitted at once, over all connections),
+--max-ipc-message 67108864, --max-connections 1000 (per stream endpoint, counted from
+accept; service-wide with --workers), --shed-delay-ms 1000 (0 = never shed).
 `;
 
 const portOptions = Object.fromEntries(
@@ -74,6 +76,7 @@ const OPTIONS = {
     'close-timeout': { type: 'string' },
     'max-body-bytes': { type: 'string' },
     'max-bulk-bytes': { type: 'string' },
+    'bulk-memory': { type: 'string' },
     'max-ipc-message': { type: 'string' },
     'max-connections': { type: 'string' },
     'shed-delay-ms': { type: 'string' },
@@ -151,6 +154,7 @@ async function serve(values: Values): Promise<number> {
     closeTimeout,
     maxBodyBytes: int(values, 'max-body-bytes', 0, 2 ** 31),
     maxBulkBytes: int(values, 'max-bulk-bytes', 0, 2 ** 33),
+    bulkMemory: int(values, 'bulk-memory', 1, 2 ** 40),
     maxIpcMessage: int(values, 'max-ipc-message', 1, 2 ** 31),
     maxConnections: int(values, 'max-connections', 1, 1_000_000),
     shedDelayMs: int(values, 'shed-delay-ms', 0, 600_000),

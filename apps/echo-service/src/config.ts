@@ -41,15 +41,23 @@ export interface ServiceConfig {
   authTimeout: number;
   /** ms without traffic after which a tcp/tls/bulk/ipc/http connection is closed. */
   idleTimeout: number;
-  /** ms a TLS client (and an ipc peer) has to finish its handshake. */
+  /** ms a TLS client has to finish its handshake, an ipc peer its authentication, a bulk client its first header. */
   handshakeTimeout: number;
   /** Largest POST /echo body, bytes (413 beyond). */
   maxBodyBytes: number;
   /** Largest bulk array body, bytes. */
   maxBulkBytes: number;
+  /**
+   * Bytes of bulk arrays admitted at once over all bulk connections (an array holds its
+   * share until it is echoed and checksummed); default `2 × maxBulkBytes`.
+   */
+  bulkMemory?: number | undefined;
   /** Largest ipc message, bytes. */
   maxIpcMessage: number;
-  /** Most connections open at once per stream endpoint (bulk: a tenth, from 2 to 4). */
+  /**
+   * Most connections open at once per stream endpoint (tcp, tls, bulk, ipc), counted from
+   * accept; with `workers`, tcp's limit is service-wide (the primary and every worker).
+   */
   maxConnections: number;
   /** Event-loop p99 delay (ms) above which new tcp/bulk connections and HTTP requests are refused; 0 = never shed. */
   shedDelayMs: number;
@@ -72,6 +80,7 @@ export const SERVICE_DEFAULTS: ServiceConfig = {
   handshakeTimeout: 10_000,
   maxBodyBytes: 1_048_576,
   maxBulkBytes: 1_073_741_824,
+  bulkMemory: undefined,
   maxIpcMessage: 67_108_864,
   maxConnections: 1_000,
   shedDelayMs: 1_000,

@@ -19,7 +19,7 @@ import { CertificateError, StartError } from './errors.js';
 import { startHttp } from './http.js';
 import { startIpc } from './ipc.js';
 import { loadSecret } from './secret.js';
-import { readStats, type StatsSource } from './stats.js';
+import { lifecycleCounters, readStats, type StatsSource } from './stats.js';
 import { startTcp } from './tcp.js';
 import { startTcpPool } from './tcp-pool.js';
 import { startTime } from './time.js';
@@ -61,6 +61,15 @@ export function readyLine(service: Service): string {
 /** Starts every endpoint; on any failure, closes what had started and rejects. */
 export async function startService(options: StartServiceOptions = {}): Promise<Service> {
   const config: ServiceConfig = { ...SERVICE_DEFAULTS, ...stripUndefined(options) };
+  const bulkMemory = config.bulkMemory ?? 2 * config.maxBulkBytes;
+  if (bulkMemory < config.maxBulkBytes) {
+    throw new StartError(
+      'bulk',
+      new Error(
+        `--bulk-memory (${bulkMemory}) is below --max-bulk-bytes (${config.maxBulkBytes}), so the largest arrays could never be admitted; raise --bulk-memory or lower --max-bulk-bytes`,
+      ),
+    );
+  }
   const log = options.log ?? (() => {});
   const stateDir = resolve(config.stateDir);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
@@ -131,18 +140,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
           workers: config.workers,
           key: secret.key,
           authTimeout: config.authTimeout,
+          waitTimeout: config.authTimeout,
         }),
       );
-      sources.tcp = {
-        counters: tcp.counters,
-        // The workers count their own traffic; the primary knows connections per worker.
-        detail: () => {
-          const pool = tcp.pool.stats();
-          tcp.counters.accepted = pool.accepted;
-          tcp.counters.active = pool.workers.reduce((sum, w) => sum + w.active, 0);
-          return pool;
-        },
-      };
+      sources.tcp = () => ({ ...tcp.counters(), detail: tcp.pool.stats() });
     } else {
       const tcp = await start('tcp', () =>
         startTcp({
@@ -153,7 +154,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
           shed,
         }),
       );
-      sources.tcp = { counters: tcp.counters, detail: () => tcp.server.stats() };
+      sources.tcp = () => {
+        const detail = tcp.server.stats();
+        return { ...lifecycleCounters(detail, tcp.count.messages, true), detail };
+      };
     }
     const tls = await start('tls', () =>
       startTls({
@@ -164,22 +168,26 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
         handshakeTimeout: config.handshakeTimeout,
       }),
     );
-    sources.tls = { counters: tls.counters, detail: () => tls.server.stats() };
+    sources.tls = () => ({ ...tls.counters(), detail: tls.server.stats() });
     const udp = await start('udp', () => startUdp({ ...common, port: config.ports.udp }));
-    sources.udp = { counters: udp.counters, detail: () => udp.server.stats() };
+    sources.udp = () => ({ ...udp.counters, detail: udp.server.stats() });
     const time = await start('time', () => startTime({ ...common, port: config.ports.time }));
-    sources.time = { counters: time.counters, detail: () => time.loop.stats() };
+    sources.time = () => ({ ...time.counters, detail: time.loop.stats() });
     const bulk = await start('bulk', () =>
       startBulk({
         ...common,
         port: config.ports.bulk,
         maxBytes: config.maxBulkBytes,
-        maxConnections: bulkConnectionLimit(config.maxConnections),
+        memoryBudget: bulkMemory,
+        headerTimeout: config.handshakeTimeout,
         pool,
         shed,
       }),
     );
-    sources.bulk = { counters: bulk.counters, detail: () => ({ checksums: bulk.checksums }) };
+    sources.bulk = () => ({
+      ...bulk.counters(),
+      detail: { ...bulk.server.stats(), checksums: bulk.checksums },
+    });
     const ipc = await start('ipc', () =>
       startIpc({
         ...common,
@@ -189,7 +197,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
         handshakeTimeout: config.handshakeTimeout,
       }),
     );
-    sources.ipc = { counters: ipc.counters, detail: () => ipc.listener.stats() };
+    sources.ipc = () => ({ ...ipc.counters(), detail: ipc.server.stats() });
     const stats = (): Record<string, unknown> => {
       const health = monitor.snapshot();
       return {
@@ -223,7 +231,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
         shed,
       }),
     );
-    sources.http = { counters: http.counters };
+    sources.http = () => ({ ...http.counters });
     return { ports, caCert, secretFile: secret.secretFile, stats, close };
   } catch (error) {
     await close();
@@ -263,13 +271,4 @@ async function loadCertificates(
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/**
- * Bulk connections open at once: a tenth of `maxConnections`, from 2 to 4. Each one may
- * make the service allocate up to `maxBulkBytes`, so this caps the endpoint's memory at
- * 4 × maxBulkBytes (4 GiB by default) whatever the clients announce.
- */
-export function bulkConnectionLimit(maxConnections: number): number {
-  return Math.min(4, Math.max(2, Math.floor(maxConnections / 10)));
 }

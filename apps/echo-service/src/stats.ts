@@ -1,6 +1,7 @@
 /**
- * Counters of every endpoint. Each endpoint owns one plain object of numbers (cheap to
- * bump, cheap to read); `/stats` merges them with the packages' own `stats()`.
+ * Counters of every endpoint, as `/stats` shows them. The stream endpoints (tcp, tls, bulk,
+ * ipc) read theirs from their package's `stats()`; udp, time and http own one plain object
+ * of numbers (cheap to bump, cheap to read).
  */
 
 /** Counters every endpoint keeps. */
@@ -13,7 +14,10 @@ export interface EndpointCounters {
   refused: number;
   /** Clients that failed: bad input, wrong key, timeouts, resets. */
   failed: number;
-  /** Payload bytes received and sent back. */
+  /**
+   * Bytes received and sent: on stream endpoints as the package counts them (wire bytes,
+   * handshakes and headers included); on udp, time and http the payload bytes.
+   */
   bytesIn: number;
   bytesOut: number;
   /**
@@ -39,22 +43,48 @@ export function createCounters(): EndpointCounters {
   };
 }
 
-/** Something `/stats` can read: its counters plus whatever the package reports. */
-export interface StatsSource {
-  counters: EndpointCounters;
-  /**
-   * Extra figures (a package's `stats()`), merged under `detail`. Called before the
-   * counters are read, so it may refresh them (the tcp worker pool does).
-   */
-  detail?: () => unknown;
+/** The lifecycle figures every `@net` stream server reports (`@net/tcp-server`'s `stats()`). */
+export interface LifecycleStats {
+  active: number;
+  accepted: number;
+  refused: number;
+  timeouts: number;
+  bytesIn: number;
+  bytesOut: number;
+  handlerErrors: number;
+  socketErrors: number;
+  handshakeFailures: number;
 }
+
+/**
+ * A stream endpoint's counters, read from its package's `stats()`: the service keeps no
+ * connection counters of its own. `failed` is handler errors, failed first phases and
+ * timeouts; `authFailures` is the failed first phases of endpoints whose first phase is
+ * an authentication (tcp, ipc).
+ */
+export function lifecycleCounters(
+  stats: LifecycleStats,
+  messages: number,
+  authenticates: boolean,
+): EndpointCounters {
+  return {
+    accepted: stats.accepted,
+    active: stats.active,
+    refused: stats.refused,
+    failed: stats.handlerErrors + stats.handshakeFailures + stats.timeouts,
+    bytesIn: stats.bytesIn,
+    bytesOut: stats.bytesOut,
+    messages,
+    authFailures: authenticates ? stats.handshakeFailures : 0,
+  };
+}
+
+/** Something `/stats` can read: an endpoint's counters, and whatever its package reports. */
+export type StatsSource = () => EndpointCounters & { detail?: unknown };
 
 /** Reads every endpoint's figures now. */
 export function readStats(sources: Record<string, StatsSource>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, source] of Object.entries(sources)) {
-    const detail = source.detail ? source.detail() : undefined;
-    out[name] = { ...source.counters, detail };
-  }
+  for (const [name, read] of Object.entries(sources)) out[name] = read();
   return out;
 }

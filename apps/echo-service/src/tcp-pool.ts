@@ -5,7 +5,7 @@
  */
 import { type WorkerPool as ProcessPool, spawnWorkers } from '@net/ipc';
 import { WORKER_ENV, type WorkerSettings } from './config.js';
-import { createCounters, type EndpointCounters } from './stats.js';
+import type { EndpointCounters } from './stats.js';
 
 /** Options of {@link startTcpPool}. */
 export interface StartTcpPoolOptions {
@@ -15,7 +15,10 @@ export interface StartTcpPoolOptions {
   key: Uint8Array;
   authTimeout: number;
   idleTimeout: number;
+  /** Connections open at once across the primary and every worker. */
   maxConnections: number;
+  /** ms an accepted socket may wait for a ready worker (at most `maxConnections` wait). */
+  waitTimeout: number;
   closeTimeout: number;
   log: (message: string) => void;
 }
@@ -24,7 +27,11 @@ export interface StartTcpPoolOptions {
 export interface TcpPoolEndpoint {
   port: number;
   pool: ProcessPool;
-  counters: EndpointCounters;
+  /**
+   * The endpoint's /stats figures, from the pool's `stats()`: connections across the
+   * service (the workers count their own traffic, shown per worker under `detail`).
+   */
+  counters(): EndpointCounters;
   close(): Promise<void>;
 }
 
@@ -43,16 +50,32 @@ export async function startTcpPool(options: StartTcpPoolOptions): Promise<TcpPoo
     port: options.port,
     env: { ...process.env, [WORKER_ENV]: JSON.stringify(settings) },
     closeTimeout: options.closeTimeout,
+    // --max-connections is service-wide: the primary refuses beyond it, and holds at most
+    // that many sockets (each for at most waitTimeout) while every worker is restarting.
+    maxConnections: options.maxConnections,
+    maxWaiting: options.maxConnections,
+    waitTimeout: options.waitTimeout,
     onWorkerExit: (info) =>
       options.log(
         `tcp worker ${info.pid} (slot ${info.slot}) exited (${info.signal ?? info.code}); replacing it`,
       ),
   });
-  const counters = createCounters();
   return {
     port: pool.address.port,
     pool,
-    counters,
+    counters: () => {
+      const stats = pool.stats();
+      return {
+        accepted: stats.accepted,
+        active: stats.active,
+        refused: stats.refused + stats.waitRefused,
+        failed: stats.waitTimeouts + stats.dropped,
+        bytesIn: 0,
+        bytesOut: 0,
+        messages: 0,
+        authFailures: 0,
+      };
+    },
     close: () => pool.close({ timeout: options.closeTimeout }),
   };
 }

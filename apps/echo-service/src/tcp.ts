@@ -4,54 +4,50 @@
  * socket to a worker process running the same handler (see tcp-worker.ts).
  */
 import { serverAuthenticate } from '@net/hmac-auth';
-import { type Connection, createTcpServer, type TcpServer } from '@net/tcp-server';
-import { createCounters, type EndpointCounters } from './stats.js';
+import {
+  type Connection,
+  createTcpServer,
+  type TcpServer,
+  type TcpServerOptions,
+} from '@net/tcp-server';
+import { type EchoCount, echoStream } from './echo.js';
 
 /** What the tcp handler needs. */
 export interface TcpHandlerOptions {
   key: Uint8Array;
-  authTimeout: number;
-  counters: EndpointCounters;
+  count: EchoCount;
 }
 
-/** The per-connection handler: authenticate, then echo until EOF or shutdown. */
+/**
+ * The per-connection handler: the HMAC challenge (the connection's first phase, bounded
+ * by the server's `handshakeTimeout`), then the echo. A client that fails the challenge
+ * makes the handler reject before `markEstablished()`: the server counts it in
+ * `handshakeFailures` and closes only that connection.
+ */
 export function createTcpHandler(options: TcpHandlerOptions): (conn: Connection) => Promise<void> {
-  const { key, authTimeout, counters } = options;
+  const { key, count } = options;
   return async (conn) => {
-    counters.accepted++;
-    counters.active++;
-    try {
-      const ok = await serverAuthenticate(conn, key, {
-        timeout: authTimeout,
-        signal: conn.signal,
-      }).catch(() => false);
-      if (!ok) {
-        counters.failed++;
-        counters.authFailures++;
-        conn.destroy();
-        return;
-      }
-      for (;;) {
-        const chunk = await conn.read({ signal: conn.signal });
-        if (chunk === null) return;
-        counters.bytesIn += chunk.byteLength;
-        await conn.write(chunk);
-        counters.bytesOut += chunk.byteLength;
-        counters.messages++;
-      }
-    } catch (error) {
-      if (!conn.signal.aborted) counters.failed++;
-      throw error;
-    } finally {
-      counters.active--;
-    }
+    let failure: unknown;
+    const ok = await serverAuthenticate(conn, key, {
+      timeout: 0, // the server's handshakeTimeout bounds the handshake
+      signal: conn.signal,
+      onFailure: (error) => {
+        failure = error;
+      },
+    });
+    if (!ok) throw failure;
+    conn.markEstablished();
+    await echoStream(conn, count);
   };
 }
 
 /** Options of {@link startTcp}. */
-export interface StartTcpOptions extends TcpHandlerOptions {
+export interface StartTcpOptions {
   host: string;
   port: number;
+  key: Uint8Array;
+  /** ms a client has to answer the HMAC challenge (the first phase). */
+  authTimeout: number;
   idleTimeout: number;
   maxConnections: number;
   closeTimeout: number;
@@ -64,29 +60,42 @@ export interface StartTcpOptions extends TcpHandlerOptions {
 export interface TcpEndpoint {
   port: number;
   server: TcpServer;
-  counters: EndpointCounters;
+  count: EchoCount;
   close(): Promise<void>;
 }
 
-/** Starts the tcp endpoint in this process. */
-export async function startTcp(options: Omit<StartTcpOptions, 'counters'>): Promise<TcpEndpoint> {
-  const counters = createCounters();
-  const server = createTcpServer(createTcpHandler({ ...options, counters }), {
+/** The tcp server's options, the same in this process and in `--workers` workers. */
+export function tcpServerOptions(options: {
+  authTimeout: number;
+  idleTimeout: number;
+  maxConnections: number;
+  closeTimeout?: number;
+  log: (message: string) => void;
+  name?: string;
+}): TcpServerOptions {
+  const name = options.name ?? 'tcp';
+  return {
+    handshakeTimeout: options.authTimeout,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConnections,
     closeTimeout: options.closeTimeout,
-    verify: () => {
-      if (!options.shed()) return true;
-      counters.refused++;
-      return false;
-    },
-    onError: (error, _conn, source) => options.log(`tcp ${source} error: ${describe(error)}`),
+    onError: (error, context) => options.log(`${name} ${context.phase}: ${describe(error)}`),
+  };
+}
+
+/** Starts the tcp endpoint in this process. */
+export async function startTcp(options: StartTcpOptions): Promise<TcpEndpoint> {
+  const count: EchoCount = { messages: 0 };
+  const server = createTcpServer(createTcpHandler({ key: options.key, count }), {
+    ...tcpServerOptions(options),
+    // Load shedding refuses before anything is read; counted in stats().refused.
+    verify: () => !options.shed(),
   });
   const address = await server.listen({ host: options.host, port: options.port });
   return {
     port: (address as { port: number }).port,
     server,
-    counters,
+    count,
     close: () => server.close({ timeout: options.closeTimeout }),
   };
 }

@@ -1,12 +1,14 @@
 /**
  * tls endpoint: `@net/tls` with dev certificates generated into `<state-dir>/certs` (a local
  * CA, a server certificate for localhost/127.0.0.1/::1 and a client certificate), or the
- * certificate given with `--cert`/`--key`; echo.
- * With `clientCa`, clients must present a certificate signed by it.
+ * certificate given with `--cert`/`--key`; the same echo as tcp. With `clientCa`, clients
+ * must present a certificate signed by it. The package counts connections from accept,
+ * so clients that never finish their handshake hold at most `--max-connections` sockets,
+ * each for at most `--handshake-timeout`.
  */
-import type { TLSSocket } from 'node:tls';
 import { createTlsServer, type TlsServer } from '@net/tls';
-import { createCounters, type EndpointCounters } from './stats.js';
+import { type EchoCount, echoStream } from './echo.js';
+import { type EndpointCounters, lifecycleCounters } from './stats.js';
 import { describe } from './tcp.js';
 
 /** Options of {@link startTls}. */
@@ -28,50 +30,29 @@ export interface StartTlsOptions {
 export interface TlsEndpoint {
   port: number;
   server: TlsServer;
-  counters: EndpointCounters;
+  /** The endpoint's /stats figures, from the server's `stats()`. */
+  counters(): EndpointCounters;
   close(): Promise<void>;
 }
 
 /** Starts the tls echo endpoint. */
 export async function startTls(options: StartTlsOptions): Promise<TlsEndpoint> {
-  const counters = createCounters();
-  const server = createTlsServer(
-    {
-      cert: options.certs.server.cert,
-      key: options.certs.server.key,
-      ...(options.clientCa === undefined ? {} : { clientCa: options.clientCa }),
-      handshakeTimeout: options.handshakeTimeout,
-      closeTimeout: options.closeTimeout,
-      onError: (error) => {
-        counters.failed++;
-        options.log(`tls: ${describe(error)}`);
-      },
-    },
-    (socket: TLSSocket) => {
-      counters.accepted++;
-      if (counters.active >= options.maxConnections) {
-        counters.refused++;
-        socket.destroy();
-        return;
-      }
-      counters.active++;
-      socket.setTimeout(options.idleTimeout, () => socket.destroy());
-      socket.on('data', (chunk: Buffer) => {
-        counters.bytesIn += chunk.length;
-        counters.bytesOut += chunk.length;
-        counters.messages++;
-        if (!socket.write(chunk)) socket.pause();
-      });
-      socket.on('drain', () => socket.resume());
-      socket.on('end', () => socket.end());
-      socket.on('close', () => counters.active--);
-    },
-  );
+  const count: EchoCount = { messages: 0 };
+  const server = createTlsServer((conn) => echoStream(conn, count), {
+    cert: options.certs.server.cert,
+    key: options.certs.server.key,
+    clientCa: options.clientCa,
+    handshakeTimeout: options.handshakeTimeout,
+    idleTimeout: options.idleTimeout,
+    maxConnections: options.maxConnections,
+    closeTimeout: options.closeTimeout,
+    onError: (error, context) => options.log(`tls ${context.phase}: ${describe(error)}`),
+  });
   const address = await server.listen({ host: options.host, port: options.port });
   return {
     port: address.port,
     server,
-    counters,
+    counters: () => lifecycleCounters(server.stats(), count.messages, false),
     close: () => server.close({ timeout: options.closeTimeout }),
   };
 }

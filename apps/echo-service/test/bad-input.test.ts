@@ -55,7 +55,10 @@ describe('bad input', () => {
     expect(stats.endpoints.tcp.failed).toBeGreaterThanOrEqual(3);
     expect(stats.endpoints.ipc.failed).toBeGreaterThanOrEqual(3);
     expect(stats.endpoints.bulk.failed).toBeGreaterThanOrEqual(2);
-    expect(stats.endpoints.tls.detail.handshakeFailures).toBeGreaterThanOrEqual(3);
+    // garbage fails its handshake; the silent and the stalled client reach the deadline
+    expect(stats.endpoints.tls.detail.handshakeFailures).toBeGreaterThanOrEqual(1);
+    expect(stats.endpoints.tls.detail.timeouts).toBeGreaterThanOrEqual(2);
+    expect(stats.endpoints.tls.failed).toBeGreaterThanOrEqual(3);
     const growth = (await rss(s.ready.pid)) - before;
     expect(growth).toBeLessThan(64 * 1024 * 1024);
   }, 60_000);

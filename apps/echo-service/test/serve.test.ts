@@ -43,7 +43,9 @@ describe('net-echo serve', () => {
 
     const stats = await getJson(s.ready.ports.http, '/stats');
     expect(stats.endpoints.tcp.bytesIn).toBeGreaterThan(0);
-    expect(stats.endpoints.bulk.bytesOut).toBe(4 * 1024 * 1024);
+    // wire bytes: the 4 MiB array and its .npy header (128 bytes, as NumPy pads it)
+    expect(stats.endpoints.bulk.bytesOut).toBe(4 * 1024 * 1024 + 128);
+    expect(stats.endpoints.bulk.messages).toBe(1);
     expect(stats.endpoints.ipc.accepted).toBe(1);
     expect(typeof stats.loop.delayP99Ms).toBe('number');
     expect(typeof stats.loop.utilization).toBe('number');
