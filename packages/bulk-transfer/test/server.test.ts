@@ -1,8 +1,9 @@
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { holdSilentClients } from '@net/test-peers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BULK_SERVER_DEFAULTS,
@@ -410,38 +411,6 @@ function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-interface SilentReport {
-  opened: number;
-  closedByServer: number;
-  results: Array<{ how: string; after: number }>;
-}
-
-function holdSilentClients(port: number, count: number, holdMs: number): Promise<SilentReport> {
-  const child = fork(
-    new URL('./silent-clients.mjs', import.meta.url),
-    [port, count, 50, holdMs].map(String),
-    { stdio: 'ignore' },
-  );
-  cleanup.add(() => child.kill());
-  const report: Partial<SilentReport> = {};
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error('silent clients did not report in time'));
-    }, holdMs + 20_000);
-    child.on('message', (message: Partial<SilentReport>) => Object.assign(report, message));
-    child.on('error', reject);
-    child.on('exit', () => {
-      clearTimeout(timer);
-      if (report.opened === undefined || report.results === undefined) {
-        reject(new Error('silent clients exited without a report'));
-      } else {
-        resolve(report as SilentReport);
-      }
-    });
-  });
-}
-
 describe('the connection lifecycle (tcp-server) under the bulk server', () => {
   it('a flood of silent connections over maxConnections: bounded fds, refused at once, closed at the header deadline, then a real client is served', async () => {
     const maxConnections = 20;
@@ -458,7 +427,10 @@ describe('the connection lifecycle (tcp-server) under the bulk server', () => {
         await sleep(5);
       }
     })();
-    const report = await holdSilentClients(port, 200, 4_000);
+    const report = await holdSilentClients(port, 200, {
+      holdMs: 4_000,
+      cleanup: (kill) => cleanup.add(kill),
+    });
     sampling = false;
     await sampler;
 

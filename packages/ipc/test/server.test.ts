@@ -1,7 +1,6 @@
 // createIpcServer() and listen() on @net/tcp-server's connection lifecycle, through the public
 // API: limits at their boundaries, silent and non-reading peers, the first-phase deadline,
 // close() during traffic, sendTimeout on connect()-ed connections.
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
@@ -9,6 +8,7 @@ import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TimeoutError } from '@net/core';
 import { answerChallenge, deliverChallenge } from '@net/hmac-auth';
+import { holdSilentClients } from '@net/test-peers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   Connection,
@@ -66,37 +66,6 @@ async function rawClient(port: number): Promise<Socket> {
   return socket;
 }
 
-interface SilentReport {
-  opened: number;
-  closedByServer: number;
-  results: { how: string; after: number }[];
-}
-
-/** Runs fixtures/silent-clients.mjs (another process) against `port`. */
-function holdSilentClients(port: number, count: number, holdMs: number): Promise<SilentReport> {
-  const child = fork(
-    new URL('./fixtures/silent-clients.mjs', import.meta.url),
-    [port, count, 50, holdMs].map(String),
-    { stdio: 'ignore' },
-  );
-  cleanups.push(() => child.kill('SIGKILL'));
-  const report: Partial<SilentReport> = {};
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('silent clients did not report')),
-      holdMs + 20_000,
-    );
-    child.on('message', (message: Partial<SilentReport>) => Object.assign(report, message));
-    child.on('error', reject);
-    child.on('exit', () => {
-      clearTimeout(timer);
-      if (report.opened === undefined || report.results === undefined) {
-        reject(new Error('silent clients exited without a report'));
-      } else resolve(report as SilentReport);
-    });
-  });
-}
-
 describe('the connection lifecycle of createIpcServer', () => {
   it('a flood of silent connections over maxConnections: bounded fds, refused at once, closed at the deadline, then a real client is served', {
     timeout: 40_000,
@@ -120,7 +89,10 @@ describe('the connection lifecycle of createIpcServer', () => {
         await sleep(5);
       }
     })();
-    const report = await holdSilentClients(port, 200, 5_000);
+    const report = await holdSilentClients(port, 200, {
+      holdMs: 5_000,
+      cleanup: (kill) => cleanups.push(kill),
+    });
     sampling = false;
     await sampler;
 

@@ -1,6 +1,6 @@
-import { fork } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { holdSilentClients } from '@net/test-peers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type Connection,
@@ -37,48 +37,6 @@ async function greetThenEcho(conn: Connection): Promise<void> {
   await echo(conn);
 }
 
-interface SilentReport {
-  opened: number;
-  closedByServer: number;
-  results: Array<{ how: string; after: number }>;
-}
-
-/** Runs silent-clients.mjs against `port` and resolves with its two messages. */
-function holdSilentClients(
-  port: number,
-  count: number,
-  holdMs: number,
-  onOpened: () => void,
-): Promise<SilentReport> {
-  const child = fork(
-    new URL('./silent-clients.mjs', import.meta.url),
-    [port, count, 50, holdMs].map(String),
-    {
-      stdio: 'ignore',
-    },
-  );
-  const report: Partial<SilentReport> = {};
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error('silent clients did not report in time'));
-    }, holdMs + 20_000);
-    child.on('message', (message: Partial<SilentReport>) => {
-      Object.assign(report, message);
-      if (message.opened !== undefined) onOpened();
-    });
-    child.on('error', reject);
-    child.on('exit', () => {
-      clearTimeout(timer);
-      if (report.opened === undefined || report.results === undefined) {
-        reject(new Error('silent clients exited without a report'));
-      } else {
-        resolve(report as SilentReport);
-      }
-    });
-  });
-}
-
 describe('the connection lifecycle', () => {
   it('a flood of silent connections over maxConnections: bounded fds, refused at once, closed at the deadline, then a real client is served', async () => {
     const maxConnections = 20;
@@ -99,7 +57,7 @@ describe('the connection lifecycle', () => {
         await sleep(5);
       }
     })();
-    const report = await holdSilentClients(port, 200, 4_000, () => undefined);
+    const report = await holdSilentClients(port, 200, { holdMs: 4_000 });
     sampling = false;
     await sampler;
 

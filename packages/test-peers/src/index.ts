@@ -92,3 +92,9 @@ export function runPeer(
     });
   });
 }
+
+export {
+  type HoldSilentClientsOptions,
+  holdSilentClients,
+  type SilentReport,
+} from './silent-clients.js';

@@ -1,10 +1,10 @@
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { createServer as createNetServer, type Socket, connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TLSSocket } from 'node:tls';
 import { HandshakeTimeoutError as TcpHandshakeTimeoutError } from '@net/tcp-server';
+import { holdSilentClients } from '@net/test-peers';
 import { describe, expect, it } from 'vitest';
 import {
   connectTls,
@@ -45,38 +45,6 @@ async function closed(socket: Socket, timeout = 5_000): Promise<void> {
   ]);
 }
 
-interface SilentReport {
-  opened: number;
-  closedByServer: number;
-  results: Array<{ how: string; after: number }>;
-}
-
-/** Runs silent-clients.mjs (another process) against `port` and resolves with its report. */
-function holdSilentClients(port: number, count: number, holdMs: number): Promise<SilentReport> {
-  const child = fork(
-    new URL('./silent-clients.mjs', import.meta.url),
-    [port, count, 50, holdMs].map(String),
-    { stdio: 'ignore' },
-  );
-  const report: Partial<SilentReport> = {};
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error('silent clients did not report in time'));
-    }, holdMs + 20_000);
-    child.on('message', (message: Partial<SilentReport>) => Object.assign(report, message));
-    child.on('error', reject);
-    child.on('exit', () => {
-      clearTimeout(timer);
-      if (report.opened === undefined || report.results === undefined) {
-        reject(new Error('silent clients exited without a report'));
-      } else {
-        resolve(report as SilentReport);
-      }
-    });
-  });
-}
-
 describe('createTlsServer on the connection lifecycle', () => {
   it('a flood of silent connections over maxConnections: bounded fds, refused at once, closed at the handshake deadline, then a real client is served', async () => {
     const certs = await devCerts();
@@ -99,7 +67,7 @@ describe('createTlsServer on the connection lifecycle', () => {
         await sleep(5);
       }
     })();
-    const report = await holdSilentClients(port, 200, 4_000);
+    const report = await holdSilentClients(port, 200, { holdMs: 4_000 });
     sampling = false;
     await sampler;
 

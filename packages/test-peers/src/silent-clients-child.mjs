@@ -1,7 +1,8 @@
-// Child process of lifecycle.test.ts: opens `count` connections that never send a byte,
-// `batch` at a time, and reports how many the server closed (an end or a reset seen) and
-// how long after opening. A separate process so that the test's /proc/self/fd counts the
-// server's sockets only. Bounded: every socket is destroyed after `holdMs`.
+// Child process of holdSilentClients (silent-clients.ts): opens `count` TCP connections
+// that never send a byte, `batch` at a time, and reports how many the server closed (an
+// end or a reset seen) and how long after opening. A separate process so that the test's
+// /proc/self/fd counts the server's sockets only. Bounded: every socket is destroyed after
+// `holdMs`.
 import { connect } from 'node:net';
 
 const [port, count, batch, holdMs] = process.argv.slice(2).map(Number);
@@ -23,7 +24,7 @@ function open() {
     socket.on('error', () => finish('reset'));
     socket.on('end', () => finish('end'));
     socket.on('close', () => finish('close'));
-    socket.on('data', () => undefined);
+    socket.on('data', () => undefined); // a challenge the server sends first: ignored
     socket.once('connect', resolve);
     socket.once('error', resolve);
   });
