@@ -7,7 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * @typedef {object} Case
  * @property {string} label
- * @property {() => Promise<number>} run  one measurement; returns a rate (higher is better)
+ * @property {() => Promise<number | { rate: number, work: number }>} run  one measurement;
+ *   returns a rate (higher is better), or the rate and the work done (round trips,
+ *   handshakes, bytes) when the server under test runs in this process: then the row also
+ *   gets its CPU efficiency, work per CPU-second of this process during the measurement
  */
 
 /**
@@ -17,26 +20,41 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * --expose-gc), then `settleMs` pass so that the background threads freeing one case's
  * garbage do not take CPU from the next case. Returns one row
  * per case: the median rate, and the median over rounds of the ratio to the baseline
- * measured in the same round (paired, so slow minutes of the machine cancel out).
+ * measured in the same round (paired, so slow minutes of the machine cancel out). Cases
+ * that report their work also get `efficiency` (median work per CPU-second of this process)
+ * and, when the baseline reports it too, `efficiencyRatio` (paired like `ratio`): the
+ * steadier figure on a shared machine, since it does not depend on how much CPU the
+ * neighbours leave.
  *
  * @param {{ baseline: Case, candidates: Case[], rounds?: number, warmup?: number, settleMs?: number }} options
  */
 export async function compare({ baseline, candidates, rounds = 5, warmup = 1, settleMs = 300 }) {
   const cases = [baseline, ...candidates];
   const samples = new Map(cases.map((c) => [c, []]));
+  const efficiencies = new Map(cases.map((c) => [c, []]));
   for (let round = -warmup; round < rounds; round++) {
     const order = round % 2 === 0 ? cases : [...cases].reverse();
     for (const c of order) {
       globalThis.gc?.();
       await sleep(settleMs);
-      const rate = await c.run();
-      if (round >= 0) samples.get(c).push(rate);
+      const before = process.cpuUsage();
+      const result = await c.run();
+      const cpu = process.cpuUsage(before);
+      if (round < 0) continue;
+      if (typeof result === 'number') {
+        samples.get(c).push(result);
+      } else {
+        samples.get(c).push(result.rate);
+        efficiencies.get(c).push(result.work / ((cpu.user + cpu.system) / 1e6));
+      }
     }
   }
   const base = samples.get(baseline);
+  const baseEfficiency = efficiencies.get(baseline);
   return cases.map((c) => {
     const values = samples.get(c);
-    return {
+    const efficiency = efficiencies.get(c);
+    const row = {
       label: c.label,
       median: median(values),
       min: Math.min(...values),
@@ -44,6 +62,15 @@ export async function compare({ baseline, candidates, rounds = 5, warmup = 1, se
       ratio: median(values.map((value, round) => value / base[round])),
       isBaseline: c === baseline,
     };
+    if (efficiency.length === values.length) {
+      row.efficiency = median(efficiency);
+      if (baseEfficiency.length === base.length) {
+        row.efficiencyRatio = median(
+          efficiency.map((value, round) => value / baseEfficiency[round]),
+        );
+      }
+    }
+    return row;
   });
 }
 
@@ -53,17 +80,31 @@ export function median(values) {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Renders rows from {@link compare} as a markdown table. */
-export function table(rows, unit) {
+/**
+ * Renders rows from {@link compare} as a markdown table; with `workUnit` (what the cases
+ * count as work), rows that measured their CPU efficiency get two more columns.
+ */
+export function table(rows, unit, workUnit = undefined) {
   const fmt = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
+  const withCpu = workUnit !== undefined && rows.some((row) => row.efficiency !== undefined);
   const lines = [
-    `| case | median ${unit} | min–max ${unit} | ratio vs baseline (median of paired rounds) |`,
-    '|---|---:|---:|---:|',
+    `| case | median ${unit} | min–max ${unit} | ratio vs baseline (median of paired rounds) |${withCpu ? ` ${workUnit} per server CPU-second | CPU efficiency vs baseline |` : ''}`,
+    `|---|---:|---:|---:|${withCpu ? '---:|---:|' : ''}`,
   ];
   for (const row of rows) {
     const ratio = row.isBaseline ? '1.00 (baseline)' : `**${row.ratio.toFixed(2)}x**`;
+    let cpu = '';
+    if (withCpu) {
+      const efficiency = row.efficiency === undefined ? '–' : fmt(row.efficiency);
+      let efficiencyRatio = '–';
+      if (row.isBaseline && row.efficiency !== undefined) efficiencyRatio = '1.00 (baseline)';
+      else if (row.efficiencyRatio !== undefined) {
+        efficiencyRatio = `**${row.efficiencyRatio.toFixed(2)}x**`;
+      }
+      cpu = ` ${efficiency} | ${efficiencyRatio} |`;
+    }
     lines.push(
-      `| ${row.label} | ${fmt(row.median)} | ${fmt(row.min)}–${fmt(row.max)} | ${ratio} |`,
+      `| ${row.label} | ${fmt(row.median)} | ${fmt(row.min)}–${fmt(row.max)} | ${ratio} |${cpu}`,
     );
   }
   return lines.join('\n');

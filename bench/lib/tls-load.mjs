@@ -1,7 +1,8 @@
 // Load generator for bench/suites/tls.mjs, run as a child process so that the client's
 // half of every handshake has its own core and event loop. On each IPC message
 // { id, op, port, tls, ca, maxCount, maxMs, concurrency, bytes, maxBulkMs } it runs one measurement
-// and answers { id, rate } (or { id, error }):
+// and answers { id, rate, work } (or { id, error }); work is what the rate counts
+// (connections, or bytes echoed), for the suite's CPU efficiency:
 //   op 'handshakes': connections per second; each connects (TLS unless tls is false),
 //                    sends one byte, waits for its echo and ends. With resume: true, every
 //                    connection offers the newest session ticket the server gave.
@@ -49,7 +50,7 @@ async function handshakes({ port, tls, ca, maxCount, maxMs, concurrency, resume 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return completed / ((performance.now() - begin) / 1000);
+  return { rate: completed / ((performance.now() - begin) / 1000), work: completed };
 }
 
 async function bulk({ port, tls, ca, bytes, maxBulkMs }) {
@@ -74,13 +75,13 @@ async function bulk({ port, tls, ca, bytes, maxBulkMs }) {
   clearTimeout(timer);
   const ms = performance.now() - begin;
   socket.destroy();
-  return received / ms / 1000;
+  return { rate: received / ms / 1000, work: received / 1e6 };
 }
 
 process.on('message', async (message) => {
   try {
-    const rate = message.op === 'bulk' ? await bulk(message) : await handshakes(message);
-    process.send({ id: message.id, rate });
+    const { rate, work } = message.op === 'bulk' ? await bulk(message) : await handshakes(message);
+    process.send({ id: message.id, rate, work });
   } catch (error) {
     process.send({ id: message.id, error: String(error?.stack ?? error) });
   }

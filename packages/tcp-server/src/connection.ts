@@ -325,6 +325,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   };
 
   readonly #onClose = (): void => {
+    if (this.#drainWaiters.length === 0) return; // the usual close: no error to build
     const error = closedError(this.socket);
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];

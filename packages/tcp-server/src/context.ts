@@ -64,7 +64,10 @@ export class ConnectionState implements ConnectionContext {
   readonly #onUseSocket: (state: ConnectionState, previous: Socket) => void;
   readonly #open: (state: ConnectionState) => Connection;
   #controller: AbortController | undefined;
+  #aborted = false;
   #reason: unknown = undefined;
+  /** Builds the reason of an abort nobody has observed yet (see {@link abortLazily}). */
+  #makeReason: (() => unknown) | undefined;
 
   constructor(
     raw: Socket,
@@ -91,26 +94,44 @@ export class ConnectionState implements ConnectionContext {
     // Created on first use: most echo-style handlers never look at it.
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+      if (this.#aborted) this.#controller.abort(this.reason);
     }
     return this.#controller.signal;
   }
 
   /** Why the signal was aborted (`undefined` while it is not). */
   get reason(): unknown {
+    if (this.#makeReason !== undefined) {
+      this.#reason = this.#makeReason();
+      this.#makeReason = undefined;
+    }
     return this.#reason;
   }
 
   /** Whether the signal has been aborted (without creating it). */
   get aborted(): boolean {
-    return this.#reason !== undefined;
+    return this.#aborted;
   }
 
   /** Aborts the signal with `reason`, once. */
   abort(reason: unknown): void {
-    if (this.#reason !== undefined) return;
+    if (this.#aborted) return;
+    this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
+  }
+
+  /**
+   * Aborts like {@link abort}, but builds the reason only once the signal or the reason is
+   * asked for: every connection ends with a close, and an error costs a stack trace.
+   */
+  abortLazily(makeReason: () => unknown): void {
+    if (this.#aborted) return;
+    if (this.#controller !== undefined) this.abort(makeReason());
+    else {
+      this.#aborted = true;
+      this.#makeReason = makeReason;
+    }
   }
 
   markEstablished(): void {

@@ -508,7 +508,7 @@ export class TcpServer {
     const socket = state.raw;
     clearTimeout(state.handshakeTimer);
     if (state.active !== socket) state.active.destroy();
-    state.abort(closedError(socket));
+    state.abortLazily(() => closedError(socket));
     this.#closedBytesIn += socket.bytesRead;
     this.#closedBytesOut += socket.bytesWritten;
     this.#sockets.delete(socket);

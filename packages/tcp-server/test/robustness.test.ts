@@ -317,4 +317,29 @@ describe('robustness', () => {
     expect(codeOf(writeError)).toBe('ERR_CONNECTION_CLOSED');
     expect(errors).toEqual([]);
   });
+
+  it('a signal first looked at after the close is aborted with ERR_CONNECTION_CLOSED', async () => {
+    // The close builds its reason only when asked (every connection closes): asked late,
+    // it must still be the typed error, and the same object each time.
+    let handlerConn: Connection | undefined;
+    let release: (() => void) | undefined;
+    const { server, port, errors } = await startServer(async (conn) => {
+      handlerConn = conn;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    track(server);
+    const client = await connectTo(port);
+    await waitFor(() => server.stats().active === 1, 2_000, 'connected');
+    client.resetAndDestroy();
+    await waitFor(() => server.stats().active === 0, 2_000, 'closed');
+    const { signal } = handlerConn!;
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(NetError);
+    expect(codeOf(signal.reason)).toBe('ERR_CONNECTION_CLOSED');
+    expect(handlerConn!.signal.reason).toBe(signal.reason);
+    release!();
+    expect(errors).toEqual([]);
+  });
 });

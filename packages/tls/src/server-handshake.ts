@@ -22,12 +22,14 @@ interface ServerSocketInternals {
 /**
  * Resolves once the handshake on `socket` has finished and (with `mutual`) the client's
  * certificate verified; rejects with the typed TLS error otherwise (the socket is then
- * destroyed), or with `signal.reason` when the lifecycle gave up on the connection first
- * (handshake deadline, server closing), so that it is not counted twice.
+ * destroyed), or with the signal's reason when the lifecycle gave up on the connection
+ * first (handshake deadline), so that it is not counted twice. The lifecycle destroys a
+ * connection it gives up on, so `'close'` ends the wait: the signal is only looked at then,
+ * which spares a successful handshake the cost of creating it.
  */
 export function serverHandshake(
   socket: TLSSocket,
-  signal: AbortSignal,
+  context: { readonly signal: AbortSignal },
   mutual: boolean,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -36,7 +38,6 @@ export function serverHandshake(
       socket.off('error', onError);
       socket.off('end', onEnd);
       socket.off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
       if (error === undefined) {
         resolve();
         return;
@@ -66,6 +67,7 @@ export function serverHandshake(
       settle();
     };
     const onError = (error: Error): void => {
+      const { signal } = context;
       settle(signal.aborted ? signal.reason : toServerError(error, socket, {}));
     };
     // With allowHalfOpen (the lifecycle's), a client's FIN does not close the socket.
@@ -79,21 +81,20 @@ export function serverHandshake(
       );
     };
     const onClose = (): void => {
+      const { signal } = context;
       settle(
         signal.aborted
           ? signal.reason
           : new HandshakeError('the connection closed before the handshake finished', {}),
       );
     };
-    const onAbort = (): void => settle(signal.reason);
-    if (signal.aborted) {
-      settle(signal.reason);
+    if (socket.destroyed) {
+      onClose(); // its 'close' may have been emitted already
       return;
     }
     socket.once('secure', onSecure);
     socket.on('error', onError);
     socket.once('end', onEnd);
     socket.once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

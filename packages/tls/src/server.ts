@@ -273,7 +273,7 @@ export function createTlsServer(
   const serve = async (raw: Socket, context: ConnectionContext): Promise<unknown> => {
     const socket = new TLSSocket(raw, tlsOptions);
     context.useSocket(socket);
-    await serverHandshake(socket, context.signal, mutual);
+    await serverHandshake(socket, context, mutual);
     context.markEstablished();
     counters.handshakes++;
     if (socket.isSessionReused()) counters.resumed++;
