@@ -406,33 +406,17 @@ describe('peers that misbehave', () => {
   });
 });
 
-/** Open file descriptors of this process (the server's sockets; the flood runs elsewhere). */
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
 describe('the connection lifecycle (tcp-server) under the bulk server', () => {
   it('a flood of silent connections over maxConnections: bounded fds, refused at once, closed at the header deadline, then a real client is served', async () => {
     const maxConnections = 20;
     const headerTimeout = 400;
     const { server, port } = await start(echo, { maxConnections, headerTimeout });
-    const baseline = openFds();
-    let peakFds = 0;
-    let peakActive = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakFds = Math.max(peakFds, openFds() - baseline);
-        peakActive = Math.max(peakActive, server.stats().active);
-        await sleep(5);
-      }
-    })();
     const report = await holdSilentClients(port, 200, {
       holdMs: 4_000,
       cleanup: (kill) => cleanup.add(kill),
+      active: () => server.stats().active,
     });
-    sampling = false;
-    await sampler;
+    const { peakFds, peakActive } = report;
 
     expect(report.opened).toBe(200);
     expect(report.closedByServer).toBe(200);

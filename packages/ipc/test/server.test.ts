@@ -3,12 +3,11 @@
 // close() during traffic, sendTimeout on connect()-ed connections.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TimeoutError } from '@net/core';
 import { answerChallenge, deliverChallenge } from '@net/hmac-auth';
-import { holdSilentClients } from '@net/test-peers';
+import { holdSilentClients, openFds } from '@net/test-peers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   Connection,
@@ -54,11 +53,6 @@ const echo: IpcHandler = async (conn) => {
   for (;;) await conn.sendBytes(await conn.recvBytes());
 };
 
-/** Open file descriptors of this process (the server's sockets, when clients run elsewhere). */
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
 async function rawClient(port: number): Promise<Socket> {
   const socket = track(netConnect({ host, port }));
   socket.on('error', () => undefined);
@@ -78,23 +72,12 @@ describe('the connection lifecycle of createIpcServer', () => {
       handshakeTimeout,
       onAuthFailure: (error) => failures.push(error.code),
     });
-    const baseline = openFds();
-    let peakFds = 0;
-    let peakActive = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakFds = Math.max(peakFds, openFds() - baseline);
-        peakActive = Math.max(peakActive, server.stats().active);
-        await sleep(5);
-      }
-    })();
     const report = await holdSilentClients(port, 200, {
       holdMs: 5_000,
       cleanup: (kill) => cleanups.push(kill),
+      active: () => server.stats().active,
     });
-    sampling = false;
-    await sampler;
+    const { peakFds, peakActive } = report;
 
     expect(report.opened).toBe(200);
     expect(report.closedByServer).toBe(200); // every silent client was let go by the server

@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { holdSilentClients } from '@net/test-peers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -23,11 +22,6 @@ function track(server: TcpServer): TcpServer {
   return server;
 }
 
-/** Open file descriptors of this process (the server's sockets; clients run elsewhere). */
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
 /** A handler with a first phase: the client must send "hello\n" before it is echoed. */
 async function greetThenEcho(conn: Connection): Promise<void> {
   const line = await conn.readLine({ signal: conn.signal });
@@ -46,20 +40,11 @@ describe('the connection lifecycle', () => {
       handshakeTimeout,
     });
     track(server);
-    const baseline = openFds();
-    let peakFds = 0;
-    let peakActive = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakFds = Math.max(peakFds, openFds() - baseline);
-        peakActive = Math.max(peakActive, server.stats().active);
-        await sleep(5);
-      }
-    })();
-    const report = await holdSilentClients(port, 200, { holdMs: 4_000 });
-    sampling = false;
-    await sampler;
+    const report = await holdSilentClients(port, 200, {
+      holdMs: 4_000,
+      active: () => server.stats().active,
+    });
+    const { peakFds, peakActive } = report;
 
     expect(report.opened).toBe(200);
     // Every silent client was let go by the server: refused at once or closed at the deadline.

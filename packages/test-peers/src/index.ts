@@ -96,5 +96,6 @@ export function runPeer(
 export {
   type HoldSilentClientsOptions,
   holdSilentClients,
+  openFds,
   type SilentReport,
 } from './silent-clients.js';

@@ -4,6 +4,12 @@
  * `/proc/self/fd` counts the server's sockets only.
  */
 import { fork } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+/** Open file descriptors of this process (Linux): the server's sockets, when clients run elsewhere. */
+export function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
 
 /** What {@link holdSilentClients} resolves with. */
 export interface SilentReport {
@@ -13,6 +19,10 @@ export interface SilentReport {
   closedByServer: number;
   /** For each closed one: how (`'end'`, `'reset'`, `'close'`) and ms after it was opened. */
   results: Array<{ how: string; after: number }>;
+  /** Most file descriptors this process held while the clients were out, above its count at the start. */
+  peakFds: number;
+  /** Most connections `active` returned while the clients were out (0 without `active`). */
+  peakActive: number;
 }
 
 /** Options of {@link holdSilentClients}. */
@@ -25,6 +35,8 @@ export interface HoldSilentClientsOptions {
   onOpened?: () => void;
   /** Registers the child's kill, for the test's cleanup. */
   cleanup?: (kill: () => void) => void;
+  /** The server's count of open connections (its `stats().active`), sampled for `peakActive`. */
+  active?: () => number;
 }
 
 /**
@@ -37,7 +49,16 @@ export function holdSilentClients(
   count: number,
   options: HoldSilentClientsOptions,
 ): Promise<SilentReport> {
-  const { batch = 50, holdMs, onOpened, cleanup } = options;
+  const { batch = 50, holdMs, onOpened, cleanup, active } = options;
+  // Sampled every 5 ms while the clients are out: the peaks a flood pushes this process to.
+  const startFds = openFds();
+  let peakFds = 0;
+  let peakActive = 0;
+  const sample = (): void => {
+    peakFds = Math.max(peakFds, openFds() - startFds);
+    if (active !== undefined) peakActive = Math.max(peakActive, active());
+  };
+  const sampler = setInterval(sample, 5);
   const child = fork(
     new URL('./silent-clients-child.mjs', import.meta.url),
     [port, count, batch, holdMs].map(String),
@@ -47,6 +68,7 @@ export function holdSilentClients(
   const report: Partial<SilentReport> = {};
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
+      clearInterval(sampler);
       child.kill('SIGKILL');
       reject(new Error('silent clients did not report in time'));
     }, holdMs + 20_000);
@@ -54,13 +76,17 @@ export function holdSilentClients(
       Object.assign(report, message);
       if (message.opened !== undefined) onOpened?.();
     });
-    child.on('error', reject);
+    child.on('error', (error) => {
+      clearInterval(sampler);
+      reject(error);
+    });
     child.on('exit', () => {
       clearTimeout(timer);
+      clearInterval(sampler);
       if (report.opened === undefined || report.results === undefined) {
         reject(new Error('silent clients exited without a report'));
       } else {
-        resolve(report as SilentReport);
+        resolve({ ...(report as SilentReport), peakFds, peakActive });
       }
     });
   });

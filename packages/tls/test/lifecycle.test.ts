@@ -1,10 +1,9 @@
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
 import { createServer as createNetServer, type Socket, connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TLSSocket } from 'node:tls';
 import { HandshakeTimeoutError as TcpHandshakeTimeoutError } from '@net/tcp-server';
-import { holdSilentClients } from '@net/test-peers';
+import { holdSilentClients, openFds } from '@net/test-peers';
 import { describe, expect, it } from 'vitest';
 import {
   connectTls,
@@ -19,11 +18,6 @@ const { defer, serve } = useCleanups();
 function track<T extends Socket>(socket: T): T {
   defer(() => socket.destroy());
   return socket;
-}
-
-/** Open file descriptors of this process (the server's sockets; clients run elsewhere). */
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
 }
 
 /** A raw TCP connection to `port` that sends nothing (a client stuck before its ClientHello). */
@@ -56,20 +50,11 @@ describe('createTlsServer on the connection lifecycle', () => {
       maxConnections,
       handshakeTimeout,
     });
-    const baseline = openFds();
-    let peakFds = 0;
-    let peakActive = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakFds = Math.max(peakFds, openFds() - baseline);
-        peakActive = Math.max(peakActive, server.stats().active);
-        await sleep(5);
-      }
-    })();
-    const report = await holdSilentClients(port, 200, { holdMs: 4_000 });
-    sampling = false;
-    await sampler;
+    const report = await holdSilentClients(port, 200, {
+      holdMs: 4_000,
+      active: () => server.stats().active,
+    });
+    const { peakFds, peakActive } = report;
 
     expect(report.opened).toBe(200);
     // Every silent client was let go by the server: refused at once or closed at the deadline.
