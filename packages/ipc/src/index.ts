@@ -81,7 +81,7 @@ export {
   type IpcServerOptions,
   type IpcServerStats,
 } from './server.js';
-export { onSocket, serveWorker } from './worker.js';
+export { getWorkerData, onSocket, serveWorker } from './worker.js';
 export {
   type SpawnWorkersOptions,
   spawnWorkers,

@@ -52,6 +52,33 @@ export function onSocket(
   post({ [TAG]: 'ready' });
 }
 
+let workerData: Promise<unknown> | undefined;
+
+/**
+ * The pool's `workerData` (see `spawnWorkers`), asked for over the IPC channel: the way
+ * to hand a worker its secrets without argv or the environment. Resolves with `null` when
+ * the pool has none; the same promise on every call. Call it before `serveWorker()` /
+ * `onSocket()`: the primary gives a worker `startTimeout` ms to become ready. Throws
+ * `ERR_INVALID_ARGUMENT` outside a process started by `spawnWorkers()`.
+ */
+export function getWorkerData(): Promise<unknown> {
+  if (typeof process.send !== 'function') {
+    throw new InvalidArgumentError(
+      'getWorkerData() must run in a worker process started by spawnWorkers()',
+    );
+  }
+  workerData ??= new Promise((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if (!isWorkerMessage(message) || message[TAG] !== 'data') return;
+      process.off('message', onMessage);
+      resolve(message.data);
+    };
+    process.on('message', onMessage);
+    post({ [TAG]: 'data?' });
+  });
+  return workerData;
+}
+
 /**
  * Serves the sockets passed to this worker with a `@net/tcp-server` server built from
  * `handler` and `options` (`createTcpServer(handler, options).handleConnection(socket)`),

@@ -57,8 +57,15 @@ export interface SpawnWorkersOptions {
   args?: readonly string[];
   /** Node options of each worker (default: the primary's `process.execArgv`). */
   execArgv?: readonly string[];
-  /** Environment of each worker (default: `process.env`). */
+  /** Environment of each worker (default: `process.env`). Keep secrets out of it: see `workerData`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A JSON value each worker reads with `getWorkerData()`, sent over the IPC channel on
+   * the worker's request: never in argv or the environment (which other processes of the
+   * same user can read in `/proc`, and which children inherit), so it is the place for a
+   * worker's secrets. Bytes go as hex or base64. Default `null`.
+   */
+  workerData?: unknown;
   /** Replace workers that exit. Default `true`. */
   restart?: boolean;
   /** See {@link WORKERS_DEFAULTS}. */
@@ -314,6 +321,9 @@ export class WorkerPool {
           this.#flushWaiting();
         } else if (message[TAG] === 'done' && stats.active > 0) {
           stats.active--;
+        } else if (message[TAG] === 'data?' && child.connected) {
+          const reply: WorkerMessage = { [TAG]: 'data', data: options.workerData ?? null };
+          child.send(reply, undefined, {}, () => undefined);
         }
       });
       child.once('exit', (code, signal) => {
@@ -463,6 +473,19 @@ export class WorkerPool {
   }
 }
 
+/** The IPC channel carries JSON: a value that does not survive `JSON.stringify` is refused up front. */
+function checkJson(name: string, value: unknown): void {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${name} must be JSON-serializable: ${String(error)}`);
+  }
+  if (value !== undefined && text === undefined) {
+    throw new InvalidArgumentError(`${name} must be a JSON value, got ${typeof value}`);
+  }
+}
+
 /**
  * Starts `count` worker processes running `module` (each calls `serveWorker(handler)` or
  * `onSocket(fn)`), waits until they are ready, then listens on `{ host, port }` and passes
@@ -495,6 +518,7 @@ export async function spawnWorkers(options: SpawnWorkersOptions): Promise<Worker
   checkCount('maxWaiting', resolved.maxWaiting);
   checkMs('waitTimeout', resolved.waitTimeout);
   checkOptionalFunction('onWorkerExit', resolved.onWorkerExit);
+  checkJson('workerData', resolved.workerData);
   const pool = new WorkerPool(resolved, count);
   await pool.start();
   return pool;

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const PEER = fileURLToPath(new URL('./interop/mp_peer.py', import.meta.url));
 export const WORKER = fileURLToPath(new URL('./fixtures/echo-worker.mjs', import.meta.url));
+export const DATA_WORKER = fileURLToPath(new URL('./fixtures/data-worker.mjs', import.meta.url));
 
 /** The Python 3.11 interpreter (`python3`) or 3.12 (pyenv), failing with what to install. */
 export function python(version: '3.11' | '3.12'): string {

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnWorkers, type WorkerPool } from '../src/index.js';
-import { WORKER, waitFor, withTimeout } from './helpers.js';
+import { getWorkerData, spawnWorkers, type WorkerPool } from '../src/index.js';
+import { DATA_WORKER, WORKER, waitFor, withTimeout } from './helpers.js';
 
 const pools: WorkerPool[] = [];
 const sockets: Socket[] = [];
@@ -260,10 +260,69 @@ describe('spawnWorkers', () => {
     await expect(spawnWorkers({ module: WORKER, count: 0, port: 0 })).rejects.toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
     });
-    for (const bad of [{ maxWaiting: -1 }, { waitTimeout: 2 ** 31 }, { maxConnections: 1.5 }]) {
+    for (const bad of [
+      { maxWaiting: -1 },
+      { waitTimeout: 2 ** 31 },
+      { maxConnections: 1.5 },
+      { workerData: 1n },
+      { workerData: () => 1 },
+    ]) {
       await expect(spawnWorkers({ module: WORKER, port: 0, ...bad })).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
       });
+    }
+  });
+
+  it('hands each worker its workerData over the IPC channel, not the environment, replacements too', {
+    timeout: 30_000,
+  }, async () => {
+    const secret = { keyHex: 'a1'.repeat(32), limits: [1, 2, 3], nested: { on: true } };
+    const pool = await spawnWorkers({
+      module: DATA_WORKER,
+      count: 2,
+      host: '127.0.0.1',
+      port: 0,
+      restartDelay: 50,
+      workerData: secret,
+      env: { ...process.env, NET_IPC_TEST_VISIBLE: '1' },
+    });
+    pools.push(pool);
+    const first = await client(pool.address.port);
+    expect(JSON.parse((await first.ask('data')) ?? 'null')).toEqual(secret);
+    // The environment is exactly what `env` said: workerData adds nothing to it.
+    expect(JSON.parse((await first.ask('env')) ?? 'null')).toEqual(['NET_IPC_TEST_VISIBLE']);
+    first.socket.destroy();
+    const killed = first.pid;
+    process.kill(killed, 'SIGKILL');
+    await waitFor(
+      () => pool.stats().restarts === 1 && pool.stats().workers.every((w) => w.ready),
+      10_000,
+      'the killed worker was not replaced',
+    );
+    const asked = new Set<number>();
+    for (let i = 0; i < 4 && asked.size < 2; i++) {
+      const next = await client(pool.address.port);
+      asked.add(next.pid);
+      expect(JSON.parse((await next.ask('data')) ?? 'null')).toEqual(secret);
+      next.socket.destroy();
+    }
+    expect(asked.has(killed)).toBe(false);
+    expect(asked.size).toBe(2);
+  });
+
+  it('workerData defaults to null; getWorkerData() outside a worker is ERR_INVALID_ARGUMENT', async () => {
+    const pool = await spawnWorkers({ module: DATA_WORKER, count: 1, host: '127.0.0.1', port: 0 });
+    pools.push(pool);
+    const one = await client(pool.address.port);
+    expect(await one.ask('data')).toBe('null');
+    const send = process.send;
+    try {
+      process.send = undefined;
+      expect(() => getWorkerData()).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    } finally {
+      process.send = send;
     }
   });
 });
