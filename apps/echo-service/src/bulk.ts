@@ -15,8 +15,9 @@ import {
 } from '@net/bulk-transfer';
 import type { WorkerPool } from '@net/event-loop';
 import type { ChecksumTask } from './checksum-task.js';
+import type { Logger } from './log.js';
 import { type EndpointCounters, lifecycleCounters } from './stats.js';
-import { describe } from './tcp.js';
+import { failureLogger } from './tcp.js';
 
 /** Options of {@link startBulk}. */
 export interface StartBulkOptions {
@@ -33,7 +34,7 @@ export interface StartBulkOptions {
   closeTimeout: number;
   pool: WorkerPool;
   shed: () => boolean;
-  log: (message: string) => void;
+  logger: Logger;
 }
 
 /** Checksums reported in /stats. */
@@ -106,7 +107,7 @@ export async function startBulk(options: StartBulkOptions): Promise<BulkEndpoint
     closeTimeout: options.closeTimeout,
     // Load shedding refuses before anything is read; counted in stats().refused.
     verify: () => !options.shed(),
-    onError: (error, context) => options.log(`bulk ${context.phase}: ${describe(error)}`),
+    onError: failureLogger(options.logger, 'bulk'),
   });
   const address = await server.listen({ host: options.host, port: options.port });
   return {

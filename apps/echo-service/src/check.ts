@@ -164,17 +164,32 @@ async function checkHttp(o: CheckOptions): Promise<string> {
     for (const name of ['content-type', 'content-length', 'last-modified']) {
       if (head.header(name) === undefined) throw new Error(`HEAD / lacks ${name}`);
     }
-    const body = randomBytes(4096).toString('base64');
+    const body = randomBytes(4096);
     const echo = await session.post('/echo', {
       data: body,
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'application/octet-stream' },
     });
-    if (echo.text !== body || !String(echo.header('content-type')).startsWith('text/plain')) {
-      throw new Error('POST /echo did not return the body with its content type');
+    if (!Buffer.from(echo.content).equals(body)) {
+      throw new Error('POST /echo did not return the body');
+    }
+    if (echo.header('content-type') !== 'application/octet-stream') {
+      throw new Error(
+        `POST /echo answered as ${echo.header('content-type')}, not application/octet-stream`,
+      );
+    }
+    if (echo.header('x-content-type-options') !== 'nosniff') {
+      throw new Error('POST /echo lacks X-Content-Type-Options: nosniff');
     }
     const stats = await session.get('/stats');
     if (typeof (stats.json() as { endpoints?: unknown }).endpoints !== 'object') {
       throw new Error('/stats has no endpoints');
+    }
+    const metrics = await session.get('/metrics');
+    if (
+      metrics.statusCode !== 200 ||
+      !metrics.text.includes('net_echo_connections_accepted_total')
+    ) {
+      throw new Error(`/metrics answered ${metrics.statusCode} without net_echo_ metrics`);
     }
     return ms(start);
   } finally {

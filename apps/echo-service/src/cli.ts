@@ -9,11 +9,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { MultiprocessingDigest } from '@net/hmac-auth';
 import { CHECK_DEFAULTS, formatTable, progressBar, runCheck } from './check.js';
-import { ENDPOINTS, type Endpoint, log, type Ports, SERVICE_DEFAULTS } from './config.js';
+import { ENDPOINTS, type Endpoint, IPC_DIGESTS, type Ports, SERVICE_DEFAULTS } from './config.js';
 import { runDemo } from './demo.js';
 import { UsageError } from './errors.js';
-import { GENERATED_SECRET_NAME, readSecretFile } from './secret.js';
+import { normalizeHostname } from './host-check.js';
+import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from './log.js';
+import { GENERATED_SECRET_NAME, readSecretFile, SECRET_ENV, secretFromEnv } from './secret.js';
 import { readyLine, startService } from './service.js';
 
 const HELP = `net-echo: one echo service that wires every @net package together
@@ -26,6 +29,7 @@ Usage:
                  [--auth-timeout MS] [--idle-timeout MS] [--handshake-timeout MS]
                  [--close-timeout MS] [--max-body-bytes N] [--max-bulk-bytes N] [--bulk-memory N]
                  [--max-ipc-message N] [--max-connections N] [--shed-delay-ms MS]
+                 [--allowed-host NAME]... [--ipc-digests LIST] [--log-format text|json]
   net-echo check [--host H] [--ports-from READY_JSON_FILE | the port flags]
                  [--secret-file F] [--ca F] [--state-dir DIR] [--client-cert F --client-key F]
                  [--bulk-bytes N] [--timeout MS]
@@ -37,8 +41,19 @@ serve  Starts every endpoint (default ports 7000-7006: tcp tls udp time http bul
        {"event":"ready","ports":{...},"caCert":"<path>","secretFile":"<path>|null","pid":N}
        Logs go to stderr. SIGINT/SIGTERM: graceful shutdown, exit code 0.
        The secret: --secret-file (its bytes), else NET_ECHO_SECRET, else generated into
-       <state-dir>/secret (mode 0600). Never from the command line.
-       Default state dir: ./.net-echo (TLS dev certificates in <state-dir>/certs).
+       <state-dir>/secret (mode 0600). Never from the command line. At least 16 bytes;
+       a --secret-file must not be readable by group or others (chmod 600). No child
+       process gets NET_ECHO_SECRET; --workers get the secret over their IPC channel.
+       Default state dir: ./.net-echo (TLS dev certificates in <state-dir>/certs), created
+       0700; an existing one must be yours and not writable by group or others, and every
+       key in it yours and 0600.
+       --allowed-host NAME (repeatable): a name the http endpoint answers to besides the
+       --host address and localhost (any other Host header gets 421), e.g. the public
+       name behind nginx.
+       --ipc-digests LIST: HMAC digests the ipc endpoint accepts (default sha256,md5;
+       md5 is what Python <= 3.11 clients answer with: sha256 alone refuses them).
+       --log-format text|json: stderr lines for people (default) or one JSON object per
+       line; repeated failures are summarised every 10 s, never one line each.
        --cert/--key: PEM files of the tls endpoint's certificate (chain) and key, used
        instead of generated dev certificates (every instance behind a load balancer must
        present the same one); --ca-cert: the CA that signed it, reported as the ready
@@ -54,6 +69,11 @@ Defaults: --auth-timeout 10000, --idle-timeout 60000, --handshake-timeout 10000,
 --max-ipc-message 67108864, --max-connections 1000 (per stream endpoint, counted from
 accept; service-wide with --workers), --shed-delay-ms 1000 (0 = never shed).
 `;
+
+// Read once and removed from the environment at once, so that no child of this process
+// (tcp workers, demo's serve, the checksum worker thread) inherits the secret.
+const secretEnv = process.env[SECRET_ENV];
+delete process.env[SECRET_ENV];
 
 const portOptions = Object.fromEntries(
   ENDPOINTS.map((name) => [`${name}-port`, { type: 'string' as const }]),
@@ -80,6 +100,9 @@ const OPTIONS = {
     'max-ipc-message': { type: 'string' },
     'max-connections': { type: 'string' },
     'shed-delay-ms': { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true },
+    'ipc-digests': { type: 'string' },
+    'log-format': { type: 'string' },
   },
   check: {
     host: { type: 'string' },
@@ -101,7 +124,7 @@ const OPTIONS = {
   },
 } as const;
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | string[] | boolean | undefined>;
 
 /** An integer option within [min, max], or undefined when absent. */
 function int(values: Values, name: string, min: number, max: number): number | undefined {
@@ -121,13 +144,58 @@ function str(values: Values, name: string): string | undefined {
   return typeof raw === 'string' ? raw : undefined;
 }
 
+/** `--allowed-host` values: each a bare host name or address (no port, no scheme). */
+function allowedHosts(values: Values): string[] | undefined {
+  const raw = values['allowed-host'];
+  if (raw === undefined) return undefined;
+  const names = Array.isArray(raw) ? raw : [String(raw)];
+  for (const name of names) {
+    if (normalizeHostname(name) === undefined) {
+      throw new UsageError(
+        `--allowed-host takes a host name or address without port or scheme, got ${JSON.stringify(name)}`,
+      );
+    }
+  }
+  return names;
+}
+
+/** `--log-format`: text (default) or json. */
+function logFormat(values: Values): LogFormat {
+  const raw = str(values, 'log-format') ?? 'text';
+  if (!LOG_FORMATS.includes(raw as LogFormat)) {
+    throw new UsageError(
+      `--log-format must be ${LOG_FORMATS.join(' or ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw as LogFormat;
+}
+
+/** `--ipc-digests`: a comma-separated, non-empty list of Python's digest names. */
+function ipcDigests(values: Values): MultiprocessingDigest[] | undefined {
+  const raw = str(values, 'ipc-digests');
+  if (raw === undefined) return undefined;
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !IPC_DIGESTS.includes(name as MultiprocessingDigest));
+  if (names.length === 0 || unknown.length > 0 || new Set(names).size !== names.length) {
+    throw new UsageError(
+      `--ipc-digests must list distinct digests out of ${IPC_DIGESTS.join(', ')} (comma-separated), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return names as MultiprocessingDigest[];
+}
+
 function portsFrom(values: Values, fallback: Ports): Ports {
   const ports = { ...fallback };
   for (const name of ENDPOINTS) ports[name] = int(values, `${name}-port`, 0, 65_535) ?? ports[name];
   return ports;
 }
 
+/** The process's logger: text until `serve` has read `--log-format`. */
+let logger: Logger = createLogger();
+
 async function serve(values: Values): Promise<number> {
+  const format = logFormat(values);
+  logger = createLogger({ format });
   // Signal handlers go in before anything starts (a signal that arrives before a handler
   // exists kills the process with no exit code); a signal during startup closes once started.
   let signalled: string | undefined;
@@ -142,7 +210,7 @@ async function serve(values: Values): Promise<number> {
     ports: portsFrom(values, SERVICE_DEFAULTS.ports),
     workers: int(values, 'workers', 0, 64),
     secretFile: str(values, 'secret-file'),
-    secretEnv: process.env.NET_ECHO_SECRET,
+    secretEnv,
     stateDir: str(values, 'state-dir'),
     clientCa: str(values, 'client-ca'),
     cert: str(values, 'cert'),
@@ -158,14 +226,17 @@ async function serve(values: Values): Promise<number> {
     maxIpcMessage: int(values, 'max-ipc-message', 1, 2 ** 31),
     maxConnections: int(values, 'max-connections', 1, 1_000_000),
     shedDelayMs: int(values, 'shed-delay-ms', 0, 600_000),
-    log,
+    allowedHosts: allowedHosts(values),
+    ipcDigests: ipcDigests(values),
+    logger,
+    logFormat: format,
   });
   return new Promise<number>((resolveExit) => {
     onSignal = (signal) => {
-      log(`${signal}: closing`);
+      logger.info('service', 'closing', `${signal}: closing`, { signal });
       const force = setTimeout(
         () => {
-          log('close took too long; exiting');
+          logger.error('service', 'close_timeout', 'close took too long; exiting');
           resolveExit(0);
         },
         (closeTimeout ?? SERVICE_DEFAULTS.closeTimeout) + 5_000,
@@ -174,11 +245,11 @@ async function serve(values: Values): Promise<number> {
       service.close().then(
         () => {
           clearTimeout(force);
-          log('closed');
+          logger.info('service', 'closed', 'closed');
           resolveExit(0);
         },
         (error: unknown) => {
-          log(`close failed: ${String(error)}`);
+          logger.failure('service', 'close_failed', error);
           resolveExit(1);
         },
       );
@@ -188,7 +259,9 @@ async function serve(values: Values): Promise<number> {
       return;
     }
     process.stdout.write(`${readyLine(service)}\n`);
-    log(`ready: ${JSON.stringify(service.ports)}`);
+    logger.info('service', 'ready', `ready: ${JSON.stringify(service.ports)}`, {
+      ...Object.fromEntries(ENDPOINTS.map((name) => [`${name}Port`, service.ports[name]])),
+    });
   });
 }
 
@@ -216,11 +289,9 @@ async function check(values: Values): Promise<number> {
   const secretFile =
     str(values, 'secret-file') ??
     readySecret ??
-    (process.env.NET_ECHO_SECRET ? undefined : join(stateDir, GENERATED_SECRET_NAME));
+    (secretEnv ? undefined : join(stateDir, GENERATED_SECRET_NAME));
   const key =
-    secretFile !== undefined
-      ? await readSecretFile(secretFile)
-      : Buffer.from(process.env.NET_ECHO_SECRET ?? '', 'utf8');
+    secretFile !== undefined ? await readSecretFile(secretFile) : secretFromEnv(secretEnv ?? '');
   const caPath = str(values, 'ca') ?? readyCa ?? join(stateDir, 'certs', 'ca.crt');
   const ca = await readFile(caPath, 'utf8').catch((error: unknown) => {
     throw new UsageError(`cannot read the CA certificate ${caPath} (${String(error)}); pass --ca`);
@@ -272,7 +343,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: OPTIONS[command] as Record<string, { type: 'string' }>,
+      options: OPTIONS[command] as Record<string, { type: 'string'; multiple?: boolean }>,
       strict: true,
       allowPositionals: false,
     }));
@@ -288,9 +359,13 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const code = (error as { code?: unknown }).code;
-    log(
+    logger.error(
+      'service',
+      'error',
       `error${typeof code === 'string' ? ` ${code}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
+      { code: typeof code === 'string' ? code : undefined },
     );
+    logger.flush();
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

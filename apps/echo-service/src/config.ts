@@ -1,4 +1,15 @@
 /** The settings of `serve`, with their defaults in one place. */
+import type { MultiprocessingDigest } from '@net/hmac-auth';
+import type { LogFormat } from './log.js';
+
+/** The HMAC digests `--ipc-digests` may name (Python's `multiprocessing.connection` set). */
+export const IPC_DIGESTS: readonly MultiprocessingDigest[] = [
+  'sha256',
+  'sha384',
+  'sha3_256',
+  'sha3_384',
+  'md5',
+];
 
 /** Names of the endpoints, in the order of the ready line. */
 export const ENDPOINTS = ['tcp', 'tls', 'udp', 'time', 'http', 'bulk', 'ipc'] as const;
@@ -59,6 +70,16 @@ export interface ServiceConfig {
    * accept; with `workers`, tcp's limit is service-wide (the primary and every worker).
    */
   maxConnections: number;
+  /**
+   * Names besides the bound address and `localhost` that a request's `Host` may carry
+   * (`--allowed-host`, repeatable); any other gets 421.
+   */
+  allowedHosts: string[];
+  /**
+   * HMAC digests the ipc endpoint accepts (`--ipc-digests`); the default keeps `md5` for
+   * Python ≤ 3.11 clients, `['sha256']` refuses them.
+   */
+  ipcDigests: MultiprocessingDigest[];
   /** Event-loop p99 delay (ms) above which new tcp/bulk connections and HTTP requests are refused; 0 = never shed. */
   shedDelayMs: number;
   /** ms that close() waits for connections before destroying them. */
@@ -83,21 +104,16 @@ export const SERVICE_DEFAULTS: ServiceConfig = {
   bulkMemory: undefined,
   maxIpcMessage: 67_108_864,
   maxConnections: 1_000,
+  allowedHosts: [],
+  ipcDigests: ['sha256', 'md5'],
   shedDelayMs: 1_000,
   closeTimeout: 3_000,
 };
 
-/** Logs go to stderr only (stdout carries the ready line). */
-export function log(message: string): void {
-  process.stderr.write(`net-echo: ${message}\n`);
-}
-
-/** Environment variable carrying a tcp worker's settings (JSON, secret as hex). */
-export const WORKER_ENV = 'NET_ECHO_WORKER_CONFIG';
-
-/** What the primary passes to each tcp worker. */
+/** What the primary passes to each tcp worker (over the IPC channel: `@net/ipc` `workerData`). */
 export interface WorkerSettings {
   keyHex: string;
+  logFormat: LogFormat;
   authTimeout: number;
   idleTimeout: number;
   maxConnections: number;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CHECK_DEFAULTS, formatTable, progressBar, runCheck } from './check.js';
 import { ENDPOINTS, type Ports } from './config.js';
 import { DemoError } from './errors.js';
-import { readSecretFile } from './secret.js';
+import { readSecretFile, withoutSecret } from './secret.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -36,9 +36,10 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
   const args = [cli, 'serve', '--host', options.host, '--state-dir', stateDir];
   for (const name of ENDPOINTS) args.push(`--${name}-port`, '0');
-  const env = { ...process.env };
-  delete env.NET_ECHO_SECRET;
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: withoutSecret(process.env),
+  });
   const logs: string[] = [];
   child.stderr.setEncoding('utf8').on('data', (text: string) => logs.push(text));
   const exited = new Promise<number | null>((resolve) =>

@@ -1,15 +1,19 @@
 /**
- * http endpoint (node:http): `GET`/`HEAD /` the dashboard (dashboard.ts, built once), `GET /health`,
- * `GET /stats` (counters of every endpoint and event-loop health), `POST /echo` (the body
- * back with its content type, at most `maxBodyBytes`: 413 beyond). 404/405 otherwise;
- * 503 while the loop is under pressure (except /health and /stats).
+ * http endpoint (node:http): `/` the dashboard (dashboard.ts, built once), `/health`,
+ * `/stats` (counters of every endpoint and event-loop health), `/metrics` (the same in
+ * Prometheus' text format), each for `GET` and `HEAD`; `POST /echo` (the body back as
+ * `application/octet-stream`, at most `maxBodyBytes`: 413 beyond). 404/405 otherwise;
+ * 421 for a `Host` the endpoint does not know (host-check.ts); 503 while the loop is under
+ * pressure (except /health, /stats and /metrics). Every answer forbids sniffing and
+ * carries a restrictive Content-Security-Policy (the dashboard its own, hashed one).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dashboard } from './dashboard.js';
+import { createHostCheck } from './host-check.js';
 import { closeServer, listenOn } from './listen.js';
+import type { Logger } from './log.js';
 import { createCounters, type EndpointCounters } from './stats.js';
-import { describe } from './tcp.js';
 
 /** Options of {@link startHttp}. */
 export interface StartHttpOptions {
@@ -25,8 +29,12 @@ export interface StartHttpOptions {
    */
   page: (httpPort: number) => Dashboard;
   stats: () => unknown;
+  /** The Prometheus exposition of `/metrics`. */
+  metrics: { contentType: string; render(): Promise<string> };
+  /** Names besides the bound address and `localhost` that `Host` may carry (`--allowed-host`). */
+  allowedHosts: readonly string[];
   shed: () => boolean;
-  log: (message: string) => void;
+  logger: Logger;
 }
 
 /** The running http endpoint. */
@@ -39,6 +47,18 @@ export interface HttpEndpoint {
 
 /** Shortest time between two builds of the `/stats` answer (requests in between share it). */
 export const STATS_MIN_INTERVAL_MS = 200;
+
+/**
+ * Headers of every answer: no MIME sniffing, nothing may run, load or frame it, and no
+ * other origin may embed it (the dashboard replaces the CSP with its own hashed one).
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy':
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+};
 
 /** Starts the http endpoint. */
 export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint> {
@@ -57,13 +77,20 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     extra: Record<string, string> = {},
   ): void => {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    res.writeHead(status, { 'content-type': type, 'content-length': bytes.length, ...extra });
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'content-type': type,
+      'content-length': bytes.length,
+      ...extra,
+    });
     res.end(head ? undefined : bytes);
     counters.bytesOut += head ? 0 : bytes.length;
     counters.messages++;
   };
-  const json = (res: ServerResponse, status: number, value: unknown): void =>
-    send(res, status, 'application/json', `${JSON.stringify(value)}\n`);
+  const json = (res: ServerResponse, status: number, value: unknown, head = false): void =>
+    send(res, status, 'application/json', `${JSON.stringify(value)}\n`, head, {
+      'cache-control': 'no-store',
+    });
 
   const echo = (req: IncomingMessage, res: ServerResponse): void => {
     const announced = Number(req.headers['content-length'] ?? 0);
@@ -94,8 +121,9 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     });
     req.on('end', () => {
       if (failed) return;
-      const type = req.headers['content-type'] ?? 'application/octet-stream';
-      send(res, 200, type, Buffer.concat(chunks));
+      // Never the request's Content-Type: reflected as text/html, the body would be a page
+      // on the dashboard's origin.
+      send(res, 200, 'application/octet-stream', Buffer.concat(chunks));
     });
   };
 
@@ -113,6 +141,18 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     return snapshot;
   };
 
+  const knownHost = createHostCheck(options.host, options.allowedHosts);
+  const metrics = (res: ServerResponse, head: boolean): void => {
+    options.metrics.render().then(
+      (text) =>
+        send(res, 200, options.metrics.contentType, text, head, { 'cache-control': 'no-store' }),
+      (error: unknown) => {
+        options.logger.failure('http', 'metrics_failed', error);
+        send(res, 500, 'text/plain', 'metrics failed\n', head);
+      },
+    );
+  };
+
   const server = createServer(
     {
       requestTimeout: options.idleTimeout,
@@ -123,15 +163,35 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
       counters.accepted++;
       const path = (req.url ?? '/').split('?')[0];
       const method = req.method ?? 'GET';
-      if (path !== '/health' && path !== '/stats' && options.shed()) {
+      const head = method === 'HEAD';
+      if (!knownHost(req.headers.host)) {
+        counters.refused++;
+        options.logger.failure(
+          'http',
+          'misdirected_request',
+          new Error(
+            `Host ${JSON.stringify(req.headers.host ?? '')} is not this server's; answered 421 (add the name with --allowed-host if it is yours)`,
+          ),
+        );
+        req.resume();
+        return send(
+          res,
+          421,
+          'text/plain',
+          'misdirected request: this server does not answer to that Host; name it with serve --allowed-host\n',
+          head,
+          { connection: 'close' },
+        );
+      }
+      if (path !== '/health' && path !== '/stats' && path !== '/metrics' && options.shed()) {
         counters.refused++;
         req.resume();
-        return send(res, 503, 'text/plain', 'busy, retry later\n', false, { 'retry-after': '1' });
+        return send(res, 503, 'text/plain', 'busy, retry later\n', head, { 'retry-after': '1' });
       }
       const allow = (methods: string[]): boolean => {
         if (methods.includes(method)) return true;
         req.resume();
-        send(res, 405, 'text/plain', 'method not allowed\n', method === 'HEAD', {
+        send(res, 405, 'text/plain', 'method not allowed\n', head, {
           allow: methods.join(', '),
         });
         return false;
@@ -139,22 +199,25 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
       switch (path) {
         case '/':
           if (allow(['GET', 'HEAD'])) {
-            if (!page) return send(res, 503, 'text/plain', 'starting, retry later\n');
-            send(res, 200, 'text/html; charset=utf-8', page.body, method === 'HEAD', page.headers);
+            if (!page) return send(res, 503, 'text/plain', 'starting, retry later\n', head);
+            send(res, 200, 'text/html; charset=utf-8', page.body, head, page.headers);
           }
           return;
         case '/health':
-          if (allow(['GET'])) json(res, 200, { status: 'ok' });
+          if (allow(['GET', 'HEAD'])) json(res, 200, { status: 'ok' }, head);
           return;
         case '/stats':
-          if (allow(['GET'])) json(res, 200, statsSnapshot());
+          if (allow(['GET', 'HEAD'])) json(res, 200, statsSnapshot(), head);
+          return;
+        case '/metrics':
+          if (allow(['GET', 'HEAD'])) metrics(res, head);
           return;
         case '/echo':
           if (allow(['POST'])) echo(req, res);
           return;
         default:
           req.resume();
-          send(res, 404, 'text/plain', 'not found\n', method === 'HEAD');
+          send(res, 404, 'text/plain', 'not found\n', head);
       }
     },
   );
@@ -173,7 +236,7 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     else socket.destroy();
     void error;
   });
-  server.on('error', (error) => options.log(`http: ${describe(error)}`));
+  server.on('error', (error) => options.logger.failure('http', 'server_error', error));
   const port = await listenOn(server, options.port, options.host);
   const dashboard = options.page(port);
   page = {
@@ -181,7 +244,6 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     headers: {
       'last-modified': lastModified.toUTCString(),
       'content-security-policy': dashboard.csp,
-      'x-content-type-options': 'nosniff',
       'cache-control': 'no-cache',
     },
   };

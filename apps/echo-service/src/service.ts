@@ -2,7 +2,7 @@
  * `serve`: starts every endpoint on one shared secret and one set of dev certificates,
  * returns the bound ports and `close()`.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { monitorLoop, underPressure, WorkerPool } from '@net/event-loop';
 import { generateDevCertificates } from '@net/tls';
@@ -18,7 +18,10 @@ import { buildDashboard } from './dashboard.js';
 import { CertificateError, StartError } from './errors.js';
 import { startHttp } from './http.js';
 import { startIpc } from './ipc.js';
+import { createLogger, type LogFormat, type Logger } from './log.js';
+import { createMetrics, type ServiceStats } from './metrics.js';
 import { loadSecret } from './secret.js';
+import { prepareStateDir } from './state-dir.js';
 import { lifecycleCounters, readStats, type StatsSource } from './stats.js';
 import { startTcp } from './tcp.js';
 import { startTcpPool } from './tcp-pool.js';
@@ -31,7 +34,10 @@ export interface StartServiceOptions extends Partial<ServiceConfig> {
   secretFile?: string | undefined;
   /** The value of `NET_ECHO_SECRET`, if set. */
   secretEnv?: string | undefined;
-  log?: (message: string) => void;
+  /** Where the service logs (default: text lines on stderr); `close()` flushes it. */
+  logger?: Logger;
+  /** The format the `--workers` processes log in (the primary's logger's format). */
+  logFormat?: LogFormat;
 }
 
 /** A running service. */
@@ -42,7 +48,7 @@ export interface Service {
   /** The secret's file, or `null` when it came from `NET_ECHO_SECRET`. */
   secretFile: string | null;
   /** What `/stats` returns. */
-  stats(): Record<string, unknown>;
+  stats(): ServiceStats;
   /** Graceful shutdown of every endpoint. */
   close(): Promise<void>;
 }
@@ -70,18 +76,21 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
       ),
     );
   }
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? createLogger();
   const stateDir = resolve(config.stateDir);
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await prepareStateDir(stateDir);
   const secret = await loadSecret({
     secretFile: options.secretFile,
     env: options.secretEnv,
     stateDir,
   });
-  log(
+  logger.info(
+    'service',
+    'secret',
     secret.source === 'env'
       ? 'secret: from NET_ECHO_SECRET'
       : `secret: ${secret.secretFile}${secret.source === 'generated' ? ' (generated, mode 0600)' : ''}`,
+    { source: secret.source, bytes: secret.key.length },
   );
   const { certs, caCert } = await loadCertificates(config, stateDir);
   const clientCa =
@@ -104,7 +113,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
     idleTimeout: config.idleTimeout,
     maxConnections: config.maxConnections,
     closeTimeout: config.closeTimeout,
-    log,
+    logger,
   };
   const ports = {} as Ports;
   const start = async <T extends { port: number; close(): Promise<void> }>(
@@ -127,6 +136,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
       await Promise.allSettled(closers.reverse().map((fn) => fn()));
       monitor.stop();
       await pool.destroy();
+      logger.flush();
     })();
     return closing;
   };
@@ -141,6 +151,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
           key: secret.key,
           authTimeout: config.authTimeout,
           waitTimeout: config.authTimeout,
+          logFormat: options.logFormat ?? 'text',
         }),
       );
       sources.tcp = () => ({ ...tcp.counters(), detail: tcp.pool.stats() });
@@ -193,12 +204,13 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
         ...common,
         port: config.ports.ipc,
         key: secret.key,
+        digests: config.ipcDigests,
         maxMessageSize: config.maxIpcMessage,
         handshakeTimeout: config.handshakeTimeout,
       }),
     );
     sources.ipc = () => ({ ...ipc.counters(), detail: ipc.server.stats() });
-    const stats = (): Record<string, unknown> => {
+    const stats = (): ServiceStats => {
       const health = monitor.snapshot();
       return {
         pid: process.pid,
@@ -213,8 +225,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
         },
         checksumPool: pool.stats(),
         endpoints: readStats(sources),
+        logs: logger.stats(),
       };
     };
+    const metrics = createMetrics(stats);
     const http = await start('http', () =>
       startHttp({
         ...common,
@@ -228,6 +242,8 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
             secretFile: secret.secretFile,
           }),
         stats,
+        metrics,
+        allowedHosts: config.allowedHosts,
         shed,
       }),
     );

@@ -4,7 +4,9 @@
  * replaced; `/stats` shows the split per worker pid and the restarts.
  */
 import { type WorkerPool as ProcessPool, spawnWorkers } from '@net/ipc';
-import { WORKER_ENV, type WorkerSettings } from './config.js';
+import type { WorkerSettings } from './config.js';
+import type { LogFormat, Logger } from './log.js';
+import { withoutSecret } from './secret.js';
 import type { EndpointCounters } from './stats.js';
 
 /** Options of {@link startTcpPool}. */
@@ -20,7 +22,9 @@ export interface StartTcpPoolOptions {
   /** ms an accepted socket may wait for a ready worker (at most `maxConnections` wait). */
   waitTimeout: number;
   closeTimeout: number;
-  log: (message: string) => void;
+  logger: Logger;
+  /** The workers log in this format too. */
+  logFormat: LogFormat;
 }
 
 /** The tcp endpoint served by worker processes. */
@@ -42,13 +46,17 @@ export async function startTcpPool(options: StartTcpPoolOptions): Promise<TcpPoo
     authTimeout: options.authTimeout,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConnections,
+    logFormat: options.logFormat,
   };
   const pool = await spawnWorkers({
     module: new URL('./tcp-worker.js', import.meta.url),
     count: options.workers,
     host: options.host,
     port: options.port,
-    env: { ...process.env, [WORKER_ENV]: JSON.stringify(settings) },
+    // The secret goes over the IPC channel (workerData), never through the environment,
+    // which /proc shows to the user's other processes and every child inherits.
+    env: withoutSecret(process.env),
+    workerData: settings,
     closeTimeout: options.closeTimeout,
     // --max-connections is service-wide: the primary refuses beyond it, and holds at most
     // that many sockets (each for at most waitTimeout) while every worker is restarting.
@@ -56,8 +64,11 @@ export async function startTcpPool(options: StartTcpPoolOptions): Promise<TcpPoo
     maxWaiting: options.maxConnections,
     waitTimeout: options.waitTimeout,
     onWorkerExit: (info) =>
-      options.log(
+      options.logger.warn(
+        'tcp',
+        'worker_exit',
         `tcp worker ${info.pid} (slot ${info.slot}) exited (${info.signal ?? info.code}); replacing it`,
+        { pid: info.pid, slot: info.slot, exitCode: info.code, signal: info.signal },
       ),
   });
   return {

@@ -1,18 +1,17 @@
 /**
  * A tcp worker process (`--workers N`): `@net/ipc`'s `spawnWorkers` forks this module and
  * passes it accepted sockets; it serves them with the same handler as the primary. The
- * primary hands the secret and limits over in the environment, never in argv.
+ * primary hands the secret and limits over the IPC channel (`getWorkerData()`), never in
+ * argv or the environment.
  */
-import { serveWorker } from '@net/ipc';
-import { log, WORKER_ENV, type WorkerSettings } from './config.js';
+import { getWorkerData, serveWorker } from '@net/ipc';
+import type { WorkerSettings } from './config.js';
+import { createLogger } from './log.js';
 import { createTcpHandler, tcpServerOptions } from './tcp.js';
 
-const raw = process.env[WORKER_ENV];
-if (raw !== undefined) {
-  const settings = JSON.parse(raw) as WorkerSettings;
-  delete process.env[WORKER_ENV];
-  serveWorker(
-    createTcpHandler({ key: Buffer.from(settings.keyHex, 'hex'), count: { messages: 0 } }),
-    tcpServerOptions({ ...settings, log, name: `tcp worker ${process.pid}` }),
-  );
-}
+const settings = (await getWorkerData()) as WorkerSettings;
+const logger = createLogger({ format: settings.logFormat });
+serveWorker(
+  createTcpHandler({ key: Buffer.from(settings.keyHex, 'hex'), count: { messages: 0 } }),
+  tcpServerOptions({ ...settings, logger }),
+);

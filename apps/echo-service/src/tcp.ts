@@ -7,10 +7,12 @@ import { serverAuthenticate } from '@net/hmac-auth';
 import {
   type Connection,
   createTcpServer,
+  type ErrorContext,
   type TcpServer,
   type TcpServerOptions,
 } from '@net/tcp-server';
 import { type EchoCount, echoStream } from './echo.js';
+import type { Logger } from './log.js';
 
 /** What the tcp handler needs. */
 export interface TcpHandlerOptions {
@@ -53,7 +55,7 @@ export interface StartTcpOptions {
   closeTimeout: number;
   /** Returns true to refuse a new connection (load shedding). */
   shed: () => boolean;
-  log: (message: string) => void;
+  logger: Logger;
 }
 
 /** The tcp endpoint in this process. */
@@ -70,16 +72,14 @@ export function tcpServerOptions(options: {
   idleTimeout: number;
   maxConnections: number;
   closeTimeout?: number;
-  log: (message: string) => void;
-  name?: string;
+  logger: Logger;
 }): TcpServerOptions {
-  const name = options.name ?? 'tcp';
   return {
     handshakeTimeout: options.authTimeout,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConnections,
     closeTimeout: options.closeTimeout,
-    onError: (error, context) => options.log(`${name} ${context.phase}: ${describe(error)}`),
+    onError: failureLogger(options.logger, 'tcp'),
   };
 }
 
@@ -98,6 +98,24 @@ export async function startTcp(options: StartTcpOptions): Promise<TcpEndpoint> {
     count,
     close: () => server.close({ timeout: options.closeTimeout }),
   };
+}
+
+/**
+ * An `onError` hook of the `@net` servers: every failure goes to the logger's summarised
+ * `failure()`, so a flood of bad peers costs a line per kind per window, not one each.
+ */
+export function failureLogger(
+  logger: Logger,
+  endpoint: string,
+): (
+  error: unknown,
+  context: Pick<ErrorContext, 'remoteAddress' | 'remotePort'> & { phase: string },
+) => void {
+  return (error, context) =>
+    logger.failure(endpoint, `${context.phase}_failed`, error, {
+      remoteAddress: context.remoteAddress,
+      remotePort: context.remotePort,
+    });
 }
 
 /** `code: message` of an error, for one log line. */

@@ -5,8 +5,8 @@
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { EventLoop, UdpTimeServer } from '@net/event-loop';
+import type { Logger } from './log.js';
 import { createCounters, type EndpointCounters } from './stats.js';
-import { describe } from './tcp.js';
 
 /** `UdpTimeServer` that also counts what it serves. */
 class CountingTimeServer extends UdpTimeServer {
@@ -33,7 +33,7 @@ export interface TimeEndpoint {
 export async function startTime(options: {
   host: string;
   port: number;
-  log: (message: string) => void;
+  logger: Logger;
 }): Promise<TimeEndpoint> {
   const socket = createSocket(isIPv6(options.host) ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
@@ -47,7 +47,7 @@ export async function startTime(options: {
   const loop = new EventLoop({
     onError: (error) => {
       handler.counters.failed++;
-      options.log(`time: ${describe(error)}`);
+      options.logger.failure('time', 'handler_failed', error);
     },
   });
   loop.add(handler);

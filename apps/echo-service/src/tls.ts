@@ -8,8 +8,9 @@
  */
 import { createTlsServer, type TlsServer } from '@net/tls';
 import { type EchoCount, echoStream } from './echo.js';
+import type { Logger } from './log.js';
 import { type EndpointCounters, lifecycleCounters } from './stats.js';
-import { describe } from './tcp.js';
+import { failureLogger } from './tcp.js';
 
 /** Options of {@link startTls}. */
 export interface StartTlsOptions {
@@ -23,7 +24,7 @@ export interface StartTlsOptions {
   idleTimeout: number;
   maxConnections: number;
   closeTimeout: number;
-  log: (message: string) => void;
+  logger: Logger;
 }
 
 /** The running tls endpoint. */
@@ -46,7 +47,7 @@ export async function startTls(options: StartTlsOptions): Promise<TlsEndpoint> {
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConnections,
     closeTimeout: options.closeTimeout,
-    onError: (error, context) => options.log(`tls ${context.phase}: ${describe(error)}`),
+    onError: failureLogger(options.logger, 'tls'),
   });
   const address = await server.listen({ host: options.host, port: options.port });
   return {

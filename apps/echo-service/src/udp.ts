@@ -1,7 +1,7 @@
 /** udp endpoint: `@net/udp-server`; each datagram is echoed to its sender. */
 import { createUdpServer, type UdpServer } from '@net/udp-server';
+import type { Logger } from './log.js';
 import { createCounters, type EndpointCounters } from './stats.js';
-import { describe } from './tcp.js';
 
 /** The running udp endpoint. */
 export interface UdpEndpoint {
@@ -15,7 +15,7 @@ export interface UdpEndpoint {
 export async function startUdp(options: {
   host: string;
   port: number;
-  log: (message: string) => void;
+  logger: Logger;
 }): Promise<UdpEndpoint> {
   const counters = createCounters();
   const server = createUdpServer(
@@ -30,7 +30,10 @@ export async function startUdp(options: {
       maxInFlight: 1024,
       onError: (error, context) => {
         counters.failed++;
-        options.log(`udp ${context.phase}: ${describe(error)}`);
+        options.logger.failure('udp', `${context.phase}_failed`, error, {
+          remoteAddress: context.address,
+          remotePort: context.port,
+        });
       },
     },
   );

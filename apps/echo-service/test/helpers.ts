@@ -2,6 +2,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequestRaw } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,12 +65,16 @@ export const FREE_PORTS = ['tcp', 'tls', 'udp', 'time', 'http', 'bulk', 'ipc'].f
 ]);
 
 /** Starts `net-echo serve` on free ports with a temporary state dir; resolves at the ready line. */
-export async function serve(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+export async function serve(
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  options: { stateDir?: string } = {},
+): Promise<Served> {
   if (!existsSync(CLI))
     throw new Error(
       `${CLI} is missing: build the app first (pnpm --filter @net/echo-service build)`,
     );
-  const stateDir = await mkdtemp(join(tmpdir(), 'net-echo-test-'));
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'net-echo-test-')));
   const baseEnv = { ...process.env };
   delete baseEnv.NET_ECHO_SECRET;
   const child = spawn(
@@ -237,4 +242,60 @@ export function useServe(extra: string[] = []): () => Served {
     if (!served) throw new Error('serve did not start');
     return served;
   };
+}
+
+/** A pyenv Python (e.g. '3.12.1') running one of the peers, failing with what to install. */
+export async function pyenvPython(version: string, script: string, args: (string | number)[]) {
+  const root = await run('pyenv', ['root']).catch(() => undefined);
+  const bin =
+    root && root.code === 0 ? join(root.stdout.trim(), 'versions', version, 'bin', 'python3') : '';
+  if (!bin || !existsSync(bin)) {
+    throw new Error(
+      `Python ${version} is missing: install it with pyenv (pyenv install ${version})`,
+    );
+  }
+  return run(bin, [join(INTEROP, script), ...args.map(String)], { timeout: 30_000 });
+}
+
+/** One HTTP request with any `Host` header (fetch cannot set it); resolves status, headers and body. */
+export function httpRequest(
+  port: number,
+  options: {
+    method?: string;
+    path?: string;
+    host?: string | null;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  } = {},
+): Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.host !== null) headers.host = options.host ?? `127.0.0.1:${port}`;
+    const req = httpRequestRaw(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        headers,
+        setHost: false,
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }

@@ -57,7 +57,7 @@ describe('net-echo serve', () => {
     const a = await start([], { NET_ECHO_SECRET: 'env-secret-0123456789' });
     expect(a.ready.secretFile).toBeNull();
     const keyFile = `${a.stateDir}/given.key`;
-    await writeFile(keyFile, 'env-secret-0123456789');
+    await writeFile(keyFile, 'env-secret-0123456789', { mode: 0o600 });
     const ok = await python('tcp_client.py', [a.ready.ports.tcp, keyFile]);
     expect(ok.code, ok.stderr).toBe(0);
     const check = await checkAgainst(a, ['--secret-file', keyFile]);

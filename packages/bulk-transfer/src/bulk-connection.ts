@@ -51,7 +51,7 @@ export interface ConnectionShared {
   admissionTimeout: number;
   bodyTimeout: number;
   readAhead: number;
-  counters: { arrays: number; refusals: number; protocolErrors: number };
+  counters: { arrays: number; arrayBytes: number; refusals: number; protocolErrors: number };
 }
 
 /** Internal: releases what the connection had not retained (the handler returned). */
@@ -165,6 +165,7 @@ export class BulkConnection {
           throw error;
         }
         shared.counters.arrays++;
+        shared.counters.arrayBytes += header.bytes;
         return this.#deliver(received, lease);
       },
       headerUntouched,

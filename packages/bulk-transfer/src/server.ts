@@ -126,6 +126,8 @@ export interface BulkServerStats extends TcpServerStats {
   arraysHeld: number;
   /** Arrays received completely, since the server was created. */
   arrays: number;
+  /** Body bytes of those arrays (their data, without the `.npy` headers). */
+  arrayBytes: number;
   /** Arrays waiting for room in the budget now. */
   admissionWaiting: number;
   /** Arrays that had to wait for room, since the server was created. */
@@ -174,7 +176,7 @@ export class BulkServer {
       admissionTimeout: resolved.admissionTimeout,
       bodyTimeout: resolved.bodyTimeout,
       readAhead: resolved.readAhead,
-      counters: { arrays: 0, refusals: 0, protocolErrors: 0 },
+      counters: { arrays: 0, arrayBytes: 0, refusals: 0, protocolErrors: 0 },
     };
     const userHook = resolved.onError;
     const report = (error: unknown, context: ErrorContext): void => {
@@ -259,6 +261,7 @@ export class BulkServer {
       memoryInUse: budget.inUse,
       arraysHeld: budget.held,
       arrays: counters.arrays,
+      arrayBytes: counters.arrayBytes,
       admissionWaiting: budget.waiting,
       admissionWaits: budget.waits,
       admissionRefusals: counters.refusals,

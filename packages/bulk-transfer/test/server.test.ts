@@ -117,6 +117,7 @@ describe('createBulkServer: receiving, echoing, the end', () => {
     await waitFor(() => ends.length === 1, 2_000, 'handler saw the end');
     expect(server.stats()).toMatchObject({
       arrays: 3,
+      arrayBytes: 250_000 * 8 + 2 * 8 + 0,
       memoryInUse: 0,
       arraysHeld: 0,
       handlerErrors: 0,

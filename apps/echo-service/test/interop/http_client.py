@@ -33,7 +33,12 @@ assert 'delayP99Ms' in stats['loop'] and 'utilization' in stats['loop']
 data = b'{"hello": "echo"}'
 code, headers, body = status_of(urllib.request.Request(
     base + '/echo', data=data, headers={'Content-Type': 'application/json'}, method='POST'))
-assert code == 200 and body == data and headers['Content-Type'] == 'application/json', (code, body)
+assert code == 200 and body == data, (code, body)
+assert headers['Content-Type'] == 'application/octet-stream', headers['Content-Type']
+assert headers['X-Content-Type-Options'] == 'nosniff', headers
+for path in ('/health', '/stats', '/metrics'):
+    code, _, body = status_of(urllib.request.Request(base + path, method='HEAD'))
+    assert code == 200 and body == b'', (path, code, body)
 code, _, _ = status_of(urllib.request.Request(base + '/echo', data=b'x' * (max_body + 1), method='POST'))
 assert code == 413, code
 code, _, _ = status_of(base + '/nowhere')

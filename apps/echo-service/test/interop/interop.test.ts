@@ -69,8 +69,27 @@ describe('independent clients', () => {
       '-',
       `http://127.0.0.1:${s.ready.ports.http}/echo`,
     ]);
-    expect(echo.stdout).toMatch(/content-type: text\/x-test/i);
+    // Never the request's type back: the echo is bytes, and the browser must not sniff it.
+    expect(echo.stdout).toMatch(/content-type: application\/octet-stream/i);
+    expect(echo.stdout).toMatch(/x-content-type-options: nosniff/i);
     expect(echo.stdout.endsWith('curl body')).toBe(true);
+    // curl -I on the JSON and metrics routes: HEAD wherever GET works.
+    for (const path of ['/health', '/stats', '/metrics']) {
+      const r = await run('curl', ['-sS', '-I', `http://127.0.0.1:${s.ready.ports.http}${path}`]);
+      expect(r.stdout, path).toMatch(/^HTTP\/1\.1 200/);
+    }
+    // curl with a foreign Host header: 421.
+    const foreign = await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      'Host: evil.example',
+      `http://127.0.0.1:${s.ready.ports.http}/stats`,
+    ]);
+    expect(foreign.stdout).toBe('421');
   });
 
   it('http: Python urllib (/, HEAD, /health, /stats, /echo, 413, 404, 405)', async () => {
