@@ -117,7 +117,17 @@ beforeAll(async () => {
     certs.files.caCert,
   ];
   instances.push(await serve(shared), await serve(shared));
-  for (const name of NAMES) listen[name] = await freePort(UDP.has(name));
+  // Distinct ports: a port released by one freePort() may come back from the next, and
+  // nginx refuses a duplicate listen address.
+  const taken = new Set<number>();
+  for (const name of NAMES) {
+    let port = await freePort(UDP.has(name));
+    for (let tries = 0; taken.has(port) && tries < 20; tries++)
+      port = await freePort(UDP.has(name));
+    if (taken.has(port)) throw new Error('could not find distinct free loopback ports');
+    taken.add(port);
+    listen[name] = port;
+  }
   const confFile = join(dir, 'nginx.conf');
   await writeFile(confFile, render(await readFile(CONF, 'utf8'), instances, listen, dir));
   await mkdir(join(dir, 'logs'), { recursive: true });
