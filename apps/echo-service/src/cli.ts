@@ -194,8 +194,7 @@ function portsFrom(values: Values, fallback: Ports): Ports {
 let logger: Logger = createLogger();
 
 async function serve(values: Values): Promise<number> {
-  const format = logFormat(values);
-  logger = createLogger({ format });
+  logger = createLogger({ format: logFormat(values) });
   // Signal handlers go in before anything starts (a signal that arrives before a handler
   // exists kills the process with no exit code); a signal during startup closes once started.
   let signalled: string | undefined;
@@ -229,7 +228,6 @@ async function serve(values: Values): Promise<number> {
     allowedHosts: allowedHosts(values),
     ipcDigests: ipcDigests(values),
     logger,
-    logFormat: format,
   });
   return new Promise<number>((resolveExit) => {
     onSignal = (signal) => {

@@ -153,6 +153,10 @@ export async function startHttp(options: StartHttpOptions): Promise<HttpEndpoint
     );
   };
 
+  // node:http's own server, not @net/tcp-server's lifecycle: Node enforces headersTimeout
+  // and requestTimeout only on an http.Server that listens itself (connections emitted into
+  // one from elsewhere lose them), and it already bounds connections (maxConnections),
+  // idle keep-alive and slow requests, which is the lifecycle HTTP needs.
   const server = createServer(
     {
       requestTimeout: options.idleTimeout,

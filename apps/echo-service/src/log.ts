@@ -21,7 +21,7 @@
  * ```
  */
 import { isNativeError } from 'node:util/types';
-import { InvalidArgumentError } from '@net/stream-reader';
+import { checkMs, InvalidArgumentError } from '@net/core';
 import pino from 'pino';
 
 /** How lines are written: `text` for people (the default), `json` for log collectors. */
@@ -57,6 +57,8 @@ export interface LoggerOptions {
  * cannot overwrite them. No method throws: a line that cannot be written is dropped.
  */
 export interface Logger {
+  /** The format lines are written in (a child process logs in the same one). */
+  readonly format: LogFormat;
   info(endpoint: string, event: string, message: string, fields?: LogFields): void;
   warn(endpoint: string, event: string, message: string, fields?: LogFields): void;
   error(endpoint: string, event: string, message: string, fields?: LogFields): void;
@@ -74,10 +76,6 @@ export interface Logger {
   /** Lines written and failures folded into summaries so far. */
   stats(): { lines: number; suppressed: number };
 }
-
-// Node turns a longer timer delay into 1 ms (the app does not depend on @net/core, which
-// has the same constant).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // Bounds the tally of a window, since an error code may come from far away.
 const MAX_CODES_PER_WINDOW = 16;
@@ -107,14 +105,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     );
   }
   const summaryInterval = options.summaryInterval ?? LOG_SUMMARY_INTERVAL_MS;
-  if (
-    typeof summaryInterval !== 'number' ||
-    !Number.isFinite(summaryInterval) ||
-    summaryInterval < 1 ||
-    summaryInterval > MAX_TIMER_MS
-  ) {
+  checkMs('summaryInterval', summaryInterval); // a number, within Node's timer range
+  if (summaryInterval < 1) {
     throw new InvalidArgumentError(
-      `summaryInterval must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${describeOption(summaryInterval)}`,
+      `summaryInterval must be at least 1 ms (a window has a length), got ${summaryInterval}`,
     );
   }
   if (options.stream !== undefined && typeof options.stream?.write !== 'function') {
@@ -146,7 +140,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   function failure(endpoint: string, event: string, error: unknown, fields?: LogFields): void {
     try {
-      const key = JSON.stringify([endpoint, event]);
+      const key = `${endpoint}\0${event}`; // both chosen by our code, never by a peer
       const code = errorCode(error);
       const window = windows.get(key);
       if (window !== undefined) {
@@ -184,6 +178,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       write({ level, endpoint, event, message, fields });
 
   return {
+    format,
     info: lineAt('info'),
     warn: lineAt('warn'),
     error: lineAt('error'),

@@ -109,63 +109,64 @@ function processPool(stats: ServiceStats): ProcessPoolStats | undefined {
 
 const ENDPOINT_LABEL = ['endpoint'] as const;
 
+/** The metrics every endpoint has, one sample per endpoint: `[name, type, field, help]`. */
+const PER_ENDPOINT: readonly [string, MetricDefinition['type'], keyof EndpointCounters, string][] =
+  [
+    [
+      'connections_accepted_total',
+      'counter',
+      'accepted',
+      'Connections accepted (udp and time: datagrams; http: requests), refused ones included on stream endpoints.',
+    ],
+    ['connections_active', 'gauge', 'active', 'Connections open now (stream and http endpoints).'],
+    [
+      'connections_refused_total',
+      'counter',
+      'refused',
+      'Connections or requests refused: connection limit, load shedding, http bodies over the limit.',
+    ],
+    [
+      'failures_total',
+      'counter',
+      'failed',
+      'Clients that failed: bad input, failed handshakes, timeouts, handler errors.',
+    ],
+    [
+      'bytes_received_total',
+      'counter',
+      'bytesIn',
+      'Bytes received: wire bytes on tcp, tls, bulk and ipc (handshakes and headers included); payload bytes on udp, time and http.',
+    ],
+    [
+      'bytes_sent_total',
+      'counter',
+      'bytesOut',
+      'Bytes sent: wire bytes on tcp, tls, bulk and ipc (handshakes and headers included); payload bytes on udp, time and http.',
+    ],
+    [
+      'messages_total',
+      'counter',
+      'messages',
+      'Units of work echoed: reads (tcp, tls), datagrams (udp, time), arrays (bulk), messages (ipc), responses (http).',
+    ],
+    [
+      'auth_failures_total',
+      'counter',
+      'authFailures',
+      'Peers that failed authentication (tcp: wrong HMAC answer; ipc: wrong authkey).',
+    ],
+  ];
+
 const METRICS: readonly MetricDefinition[] = [
-  {
-    name: 'connections_accepted_total',
-    type: 'counter',
-    help: 'Connections accepted (udp and time: datagrams; http: requests), refused ones included on stream endpoints.',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'accepted'),
-  },
-  {
-    name: 'connections_active',
-    type: 'gauge',
-    help: 'Connections open now (stream and http endpoints).',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'active'),
-  },
-  {
-    name: 'connections_refused_total',
-    type: 'counter',
-    help: 'Connections or requests refused: connection limit, load shedding, http bodies over the limit.',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'refused'),
-  },
-  {
-    name: 'failures_total',
-    type: 'counter',
-    help: 'Clients that failed: bad input, failed handshakes, timeouts, handler errors.',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'failed'),
-  },
-  {
-    name: 'bytes_received_total',
-    type: 'counter',
-    help: 'Bytes received: wire bytes on tcp, tls, bulk and ipc (handshakes and headers included); payload bytes on udp, time and http.',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'bytesIn'),
-  },
-  {
-    name: 'bytes_sent_total',
-    type: 'counter',
-    help: 'Bytes sent: wire bytes on tcp, tls, bulk and ipc (handshakes and headers included); payload bytes on udp, time and http.',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'bytesOut'),
-  },
-  {
-    name: 'messages_total',
-    type: 'counter',
-    help: 'Units of work echoed: reads (tcp, tls), datagrams (udp, time), arrays (bulk), messages (ipc), responses (http).',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'messages'),
-  },
-  {
-    name: 'auth_failures_total',
-    type: 'counter',
-    help: 'Peers that failed authentication (tcp: wrong HMAC answer; ipc: wrong authkey).',
-    labelNames: ENDPOINT_LABEL,
-    read: (stats) => perEndpoint(stats, 'authFailures'),
-  },
+  ...PER_ENDPOINT.map(
+    ([name, type, field, help]): MetricDefinition => ({
+      name,
+      type,
+      help,
+      labelNames: ENDPOINT_LABEL,
+      read: (stats) => perEndpoint(stats, field),
+    }),
+  ),
   {
     name: 'udp_dropped_total',
     type: 'counter',

@@ -18,7 +18,7 @@ import { buildDashboard } from './dashboard.js';
 import { CertificateError, StartError } from './errors.js';
 import { startHttp } from './http.js';
 import { startIpc } from './ipc.js';
-import { createLogger, type LogFormat, type Logger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { createMetrics, type ServiceStats } from './metrics.js';
 import { loadSecret } from './secret.js';
 import { prepareStateDir } from './state-dir.js';
@@ -34,10 +34,8 @@ export interface StartServiceOptions extends Partial<ServiceConfig> {
   secretFile?: string | undefined;
   /** The value of `NET_ECHO_SECRET`, if set. */
   secretEnv?: string | undefined;
-  /** Where the service logs (default: text lines on stderr); `close()` flushes it. */
+  /** Where the service logs (default: text lines on stderr; `--workers` use its format); `close()` flushes it. */
   logger?: Logger;
-  /** The format the `--workers` processes log in (the primary's logger's format). */
-  logFormat?: LogFormat;
 }
 
 /** A running service. */
@@ -151,7 +149,6 @@ export async function startService(options: StartServiceOptions = {}): Promise<S
           key: secret.key,
           authTimeout: config.authTimeout,
           waitTimeout: config.authTimeout,
-          logFormat: options.logFormat ?? 'text',
         }),
       );
       sources.tcp = () => ({ ...tcp.counters(), detail: tcp.pool.stats() });

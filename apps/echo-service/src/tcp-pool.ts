@@ -5,7 +5,7 @@
  */
 import { type WorkerPool as ProcessPool, spawnWorkers } from '@net/ipc';
 import type { WorkerSettings } from './config.js';
-import type { LogFormat, Logger } from './log.js';
+import type { Logger } from './log.js';
 import { withoutSecret } from './secret.js';
 import type { EndpointCounters } from './stats.js';
 
@@ -22,9 +22,8 @@ export interface StartTcpPoolOptions {
   /** ms an accepted socket may wait for a ready worker (at most `maxConnections` wait). */
   waitTimeout: number;
   closeTimeout: number;
+  /** The workers log in its format too. */
   logger: Logger;
-  /** The workers log in this format too. */
-  logFormat: LogFormat;
 }
 
 /** The tcp endpoint served by worker processes. */
@@ -46,7 +45,7 @@ export async function startTcpPool(options: StartTcpPoolOptions): Promise<TcpPoo
     authTimeout: options.authTimeout,
     idleTimeout: options.idleTimeout,
     maxConnections: options.maxConnections,
-    logFormat: options.logFormat,
+    logFormat: options.logger.format,
   };
   const pool = await spawnWorkers({
     module: new URL('./tcp-worker.js', import.meta.url),

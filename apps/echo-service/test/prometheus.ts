@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type PeerResult, runPeer } from '@net/test-peers';
 
 /** The Prometheus server of Debian's `prometheus` package. */
 export const PROMETHEUS = '/usr/bin/prometheus';
@@ -69,11 +70,7 @@ export interface RunningPrometheus {
 }
 
 /** What `promtool` printed and its exit code (`null` when the deadline killed it). */
-export interface PromtoolResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type PromtoolResult = Pick<PeerResult, 'code' | 'stdout' | 'stderr'>;
 
 /** Runs `promtool args` with `input` on stdin; killed after `timeoutMs`; never rejects. */
 export async function runPromtool(
@@ -82,27 +79,8 @@ export async function runPromtool(
   timeoutMs = 20_000,
 ): Promise<PromtoolResult> {
   if (!existsSync(PROMTOOL)) throw new Error(`${PROMTOOL} is missing: ${INSTALL_HINT}`);
-  return new Promise((resolve) => {
-    const child = spawn(PROMTOOL, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    // promtool may exit before reading all of stdin (a config check ignores it).
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-    const finish = (code: number | null, error?: Error) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr: error ? `${stderr}${error.message}` : stderr });
-    };
-    child.once('error', (error) => finish(null, error));
-    child.once('close', (code) => finish(code));
-  });
+  const { code, stdout, stderr } = await runPeer(PROMTOOL, args, { input, timeout: timeoutMs });
+  return { code, stdout, stderr };
 }
 
 /** The scrape config of the test Prometheus: one job, `net-echo`, over the targets. */
