@@ -164,6 +164,8 @@ const cache = new WeakMap<LoopMonitor, { at: number; health: LoopHealth }>();
  * {@link PressureReason} saying which limit is exceeded. Servers call it per request and
  * refuse new work (503, `ERR_QUEUE_FULL`, a busy reply) while it is truthy, instead of
  * slowing every client down. Readings are cached for one monitor resolution (10 ms).
+ * A monitor that has not taken its first delay sample yet (for about two resolutions after
+ * it starts, so on the first calls after startup) gives no evidence either way: `false`.
  *
  * @example
  * ```ts
@@ -185,6 +187,11 @@ export function underPressure(options: PressureOptions = {}): false | PressureRe
   let entry = cache.get(source);
   if (entry === undefined || now - entry.at >= source.options.resolution) {
     entry = { at: now, health: source.snapshot() };
+    // A monitor that has not yet taken a delay sample (it started under two resolutions
+    // ago) covers too short a span to mean anything: its utilization is the busy fraction
+    // of the call that started it, ~1. No evidence is not pressure; nor is it cached, so
+    // the first real reading is used as soon as it exists.
+    if (entry.health.samples === 0) return false;
     cache.set(source, entry);
   }
   const { health } = entry;

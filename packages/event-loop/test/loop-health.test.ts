@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type LoopMonitor,
   monitorLoop,
@@ -97,5 +97,36 @@ describe('underPressure', () => {
 
   it('works without a monitor (a shared one starts on first use)', () => {
     expect(underPressure({ maxDelayMs: 60_000, maxUtilization: 1 })).toBe(false);
+  });
+
+  it('does not shed the first request: the shared monitor starts with no evidence of pressure', async () => {
+    // A fresh module instance: its shared monitor starts on this very call, as in a server
+    // that calls underPressure() for its first request.
+    vi.resetModules();
+    const fresh = (await import('../src/loop-health.js')) as typeof import('../src/loop-health.js');
+    blockFor(30); // startup work just before the first request: the loop is fully busy
+    expect(fresh.underPressure()).toBe(false); // the README's snippet, default limits
+    blockFor(5);
+    expect(fresh.underPressure()).toBe(false); // the next request, same tick: still no sample
+    await sleep(60); // the shared monitor takes its first samples on an idle loop
+    expect(fresh.underPressure()).toBe(false);
+  });
+
+  it('is false right after a (re)started monitor, then reports real pressure', async () => {
+    const first = monitor();
+    await sleep(40);
+    first.stop();
+    const restarted = monitor(); // a new monitor after a restart: no samples yet
+    blockFor(50); // and a busy loop from its first instant
+    expect(restarted.snapshot().samples).toBe(0);
+    expect(restarted.snapshot().utilization).toBeGreaterThan(0.98); // what used to shed
+    expect(underPressure({ monitor: restarted })).toBe(false);
+    // Once it has samples, the same calls see the pressure a stall causes.
+    await sleep(40);
+    blockFor(300);
+    await sleep(30);
+    const pressure = underPressure({ monitor: restarted });
+    expect(pressure).toMatchObject({ reason: 'delay', limit: 200 });
+    expect((pressure as PressureReason).health.samples).toBeGreaterThan(0);
   });
 });

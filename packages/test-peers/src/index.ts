@@ -94,6 +94,12 @@ export function runPeer(
 }
 
 export {
+  type ReadmeExample,
+  type RunExampleOptions,
+  readmeExamples,
+  runExample,
+} from './readme-examples.js';
+export {
   type HoldSilentClientsOptions,
   holdSilentClients,
   openFds,

@@ -1,0 +1,106 @@
+/**
+ * README examples as a new user runs them. A fenced `ts` or `js` block right after a line
+ * `<!-- example: NAME -->` is a whole program: {@link readmeExamples} extracts it and
+ * {@link runExample} strips its types and runs it with Node in a scratch project whose
+ * `node_modules/@net/*` link to the built workspace packages, so it imports `@net/<name>`
+ * through each package's exports map, as an installed copy would be imported.
+ */
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { type PeerResult, runPeer } from './index.js';
+
+/** One runnable block of a README. */
+export interface ReadmeExample {
+  /** The NAME of its `<!-- example: NAME -->` marker. */
+  name: string;
+  /** The block's code, as written. */
+  code: string;
+  /** Line of the README where the code starts (1-based), for failure messages. */
+  line: number;
+}
+
+const MARKER = /^<!--\s*example:\s*([\w-]+)\s*-->\s*$/;
+const FENCE = /^```(ts|js|typescript|javascript)\s*$/;
+
+/** The marked examples of a README, in order; throws on a marker not followed by a ts/js block. */
+export function readmeExamples(readme: string | URL): ReadmeExample[] {
+  const path = readme instanceof URL ? fileURLToPath(readme) : readme;
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const examples: ReadmeExample[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const name = MARKER.exec(lines[i]!)?.[1];
+    if (name === undefined) continue;
+    if (!FENCE.test(lines[i + 1] ?? '')) {
+      throw new Error(`${path}:${i + 1}: example "${name}" must be followed by a ts or js block`);
+    }
+    const end = lines.indexOf('```', i + 2);
+    if (end === -1) throw new Error(`${path}:${i + 2}: example "${name}" is never closed`);
+    if (examples.some((example) => example.name === name)) {
+      throw new Error(`${path}:${i + 1}: two examples are named "${name}"`);
+    }
+    examples.push({ name, code: lines.slice(i + 2, end).join('\n'), line: i + 3 });
+    i = end;
+  }
+  return examples;
+}
+
+/** The workspace's `packages/` directory (this file is in packages/test-peers/src). */
+const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Options of {@link runExample}. */
+export interface RunExampleOptions {
+  /** Ms before the example is killed. Default 20,000. */
+  timeout?: number;
+  /** The example's environment. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** The Node binary. Default: the one running the tests. */
+  node?: string;
+}
+
+/**
+ * Runs an example as an ES module (top-level `await` works) in a fresh scratch project,
+ * killed after `timeout`; resolves with its exit code and output, never rejects. The
+ * packages must be built (`dist/`), as they are before the test suite runs.
+ */
+export async function runExample(
+  example: ReadmeExample,
+  options: RunExampleOptions = {},
+): Promise<PeerResult> {
+  const project = mkdtempSync(join(tmpdir(), `net-example-${example.name}-`));
+  try {
+    const scope = join(project, 'node_modules', '@net');
+    mkdirSync(scope, { recursive: true });
+    for (const name of readdirSync(PACKAGES)) {
+      if (name === 'test-peers') continue;
+      symlinkSync(join(PACKAGES, name), join(scope, name), 'dir');
+    }
+    writeFileSync(join(project, 'package.json'), '{ "type": "module", "private": true }\n');
+    const { outputText } = ts.transpileModule(example.code, {
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: false,
+      },
+      reportDiagnostics: false,
+    });
+    const file = join(project, `${example.name}.mjs`);
+    writeFileSync(file, outputText);
+    return await runPeer(options.node ?? process.execPath, [file], {
+      timeout: options.timeout ?? 20_000,
+      env: options.env,
+    });
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
