@@ -176,14 +176,15 @@ export class Connection implements MessageConnection {
 
   /**
    * Resolves with the next message's value (`v8.deserialize` of its bytes). Rejects with
-   * `ERR_DESERIALIZE` for bytes that are not a serialized value, and as `recvBytes()` does.
+   * `ERR_DESERIALIZE` for bytes that are not a serialized value (raw bytes, a Python pickle:
+   * read those with `recvBytes()`; the connection stays usable), and as `recvBytes()` does.
    */
   async recv<T = unknown>(options?: RecvOptions): Promise<T> {
     const body = await this.recvBytes(options);
     try {
       return deserialize(body) as T;
     } catch (error) {
-      throw new DeserializeError(error);
+      throw new DeserializeError(error, body);
     }
   }
 

@@ -69,15 +69,28 @@ export class SendTimeoutError extends TimeoutError {
   }
 }
 
-/** A received message could not be decoded with `v8.deserialize` (not a `send()` value). */
+/**
+ * A received message could not be decoded with `v8.deserialize` (not a `send()` value). The
+ * message was consumed; the connection stays usable.
+ */
 export class DeserializeError extends NetError {
-  constructor(cause: unknown) {
+  /** Size of the message that could not be decoded. */
+  readonly byteLength: number;
+
+  constructor(cause: unknown, body: Uint8Array) {
+    // Python's conn.send() writes a pickle: protocol 2 and later open with PROTO (0x80) and
+    // the protocol number; V8's format opens with 0xFF.
+    const pickle = body.byteLength >= 2 && body[0] === 0x80 && body[1]! >= 2 && body[1]! <= 5;
     super(
       'ERR_DESERIALIZE',
-      'Received message is not a V8-serialized value; recv() only reads what a Node peer sent ' +
-        'with send(); use recvBytes() for raw bytes (e.g. from Python)',
+      `Received a ${body.byteLength}-byte message that is not a V8-serialized value` +
+        (pickle ? ` but a Python pickle (protocol ${body[1]}, from Python's conn.send())` : '') +
+        ': recv() reads only what a Node peer sent with send(). Read raw bytes with ' +
+        "recvBytes() (Python's send_bytes() writes them). The message was consumed; the " +
+        'connection is still usable',
       { cause },
     );
+    this.byteLength = body.byteLength;
   }
 }
 

@@ -3,8 +3,9 @@
  * the README and the code cannot disagree.
  */
 import { checkByteSize, checkMs, InvalidArgumentError, withDefaults } from '@net/core';
-import type { MultiprocessingDigest, SecretKey } from '@net/hmac-auth';
+import { CHALLENGE_DEFAULTS, type MultiprocessingDigest, type SecretKey } from '@net/hmac-auth';
 import { AuthkeyRequiredError } from './errors.js';
+import type { IpcServerOptions } from './server.js';
 
 /** Defaults of every {@link ConnectionOptions} and {@link EndpointOptions} field. */
 export const IPC_DEFAULTS = {
@@ -28,7 +29,13 @@ export const IPC_DEFAULTS = {
   digest: 'sha256' as MultiprocessingDigest,
   /** Kernel queue of not-yet-accepted TCP connections (listeners). */
   backlog: 511,
-} as const;
+  /** Digests accepted from the peer: Python 3.12's list, `md5` included for ≤ 3.11 peers. */
+  acceptDigests: CHALLENGE_DEFAULTS.acceptDigests,
+} as const satisfies Required<
+  // Every option of every endpoint has its default here, except where to go and the key.
+  Omit<EndpointOptions, 'host' | 'port' | 'path' | 'authkey'> &
+    Pick<IpcServerOptions, 'protocol' | 'digest' | 'backlog'>
+>;
 
 /** Options every connection has (a server passes them to the connections it accepts). */
 export interface ConnectionOptions {

@@ -8,6 +8,7 @@ import { encodeHeader } from '../src/framing.js';
 import {
   type Connection,
   connect,
+  DeserializeError,
   IPC_DEFAULTS,
   type Listener,
   type ListenOptions,
@@ -91,7 +92,16 @@ describe('send / recv', () => {
     const [client, server] = await pair();
     await expect(client.send({ fn: () => 1 })).rejects.toMatchObject({ code: 'ERR_SERIALIZE' });
     await client.sendBytes(Buffer.from('not v8'));
-    await expect(server.recv()).rejects.toMatchObject({ code: 'ERR_DESERIALIZE' });
+    const raw = (await server.recv().catch((error: unknown) => error)) as DeserializeError;
+    expect(raw).toBeInstanceOf(DeserializeError);
+    expect(raw).toMatchObject({ code: 'ERR_DESERIALIZE', byteLength: 6 });
+    expect(raw.message).toMatch(/6-byte message .*read raw bytes with recvBytes\(\)/i);
+    expect(raw.message).not.toMatch(/pickle/);
+    // What Python's conn.send('hello') writes (pickle protocol 4, 3.8+'s default).
+    await client.sendBytes(Buffer.from('80049509000000000000008c0568656c6c6f942e', 'hex'));
+    const pickle = (await server.recv().catch((error: unknown) => error)) as DeserializeError;
+    expect(pickle.message).toMatch(/Python pickle \(protocol 4, from Python's conn\.send\(\)\)/);
+    expect(pickle.message).toMatch(/recvBytes\(\)/);
     await client.send('still fine');
     expect(await server.recv()).toBe('still fine');
   });

@@ -97,6 +97,7 @@ export {
   type ReadmeExample,
   type RunExampleOptions,
   readmeExamples,
+  readmeTableNames,
   runExample,
 } from './readme-examples.js';
 export {

@@ -1,6 +1,7 @@
 /**
- * README examples as a new user runs them. A fenced `ts` or `js` block right after a line
- * `<!-- example: NAME -->` is a whole program: {@link readmeExamples} extracts it and
+ * README examples as a new user runs them. A fenced `ts`, `js` or `python` block right after
+ * a line `<!-- example: NAME -->` is a whole program (a Python block may use names the test
+ * defines first, such as `port`): {@link readmeExamples} extracts it and, for ts/js,
  * {@link runExample} strips its types and runs it with Node in a scratch project whose
  * `node_modules/@net/*` link to the built workspace packages, so it imports `@net/<name>`
  * through each package's exports map, as an installed copy would be imported.
@@ -24,6 +25,8 @@ import { type PeerResult, runPeer } from './index.js';
 export interface ReadmeExample {
   /** The NAME of its `<!-- example: NAME -->` marker. */
   name: string;
+  /** The block's language. */
+  lang: 'ts' | 'js' | 'python';
   /** The block's code, as written. */
   code: string;
   /** Line of the README where the code starts (1-based), for failure messages. */
@@ -31,9 +34,9 @@ export interface ReadmeExample {
 }
 
 const MARKER = /^<!--\s*example:\s*([\w-]+)\s*-->\s*$/;
-const FENCE = /^```(ts|js|typescript|javascript)\s*$/;
+const FENCE = /^```(ts|js|python)\s*$/;
 
-/** The marked examples of a README, in order; throws on a marker not followed by a ts/js block. */
+/** The marked examples of a README, in order; throws on a marker not followed by a ts/js/python block. */
 export function readmeExamples(readme: string | URL): ReadmeExample[] {
   const path = readme instanceof URL ? fileURLToPath(readme) : readme;
   const lines = readFileSync(path, 'utf8').split('\n');
@@ -41,18 +44,37 @@ export function readmeExamples(readme: string | URL): ReadmeExample[] {
   for (let i = 0; i < lines.length; i++) {
     const name = MARKER.exec(lines[i]!)?.[1];
     if (name === undefined) continue;
-    if (!FENCE.test(lines[i + 1] ?? '')) {
-      throw new Error(`${path}:${i + 1}: example "${name}" must be followed by a ts or js block`);
+    const lang = FENCE.exec(lines[i + 1] ?? '')?.[1] as ReadmeExample['lang'] | undefined;
+    if (lang === undefined) {
+      throw new Error(
+        `${path}:${i + 1}: example "${name}" must be followed by a ts, js or python block`,
+      );
     }
     const end = lines.indexOf('```', i + 2);
     if (end === -1) throw new Error(`${path}:${i + 2}: example "${name}" is never closed`);
     if (examples.some((example) => example.name === name)) {
       throw new Error(`${path}:${i + 1}: two examples are named "${name}"`);
     }
-    examples.push({ name, code: lines.slice(i + 2, end).join('\n'), line: i + 3 });
+    examples.push({ name, lang, code: lines.slice(i + 2, end).join('\n'), line: i + 3 });
     i = end;
   }
   return examples;
+}
+
+/**
+ * The names in backticks in the first cell of every table row of a README (`| \`timeout\`,
+ * \`signal\` | ...` gives both; a call such as \`onError(error)\` gives `onError`): the
+ * options its tables document, for checking them against a defaults constant.
+ */
+export function readmeTableNames(readme: string | URL): Set<string> {
+  const path = readme instanceof URL ? fileURLToPath(readme) : readme;
+  const names = new Set<string>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const cell = /^\|([^|]*)\|/.exec(line)?.[1];
+    if (cell === undefined) continue;
+    for (const [, name] of cell.matchAll(/`([A-Za-z_$][\w$]*)[^`]*`/g)) names.add(name!);
+  }
+  return names;
 }
 
 /** The workspace's `packages/` directory (this file is in packages/test-peers/src). */
@@ -77,6 +99,9 @@ export async function runExample(
   example: ReadmeExample,
   options: RunExampleOptions = {},
 ): Promise<PeerResult> {
+  if (example.lang === 'python') {
+    throw new Error(`example "${example.name}" is Python: run it with runPeer(PYTHON, ...)`);
+  }
   const project = mkdtempSync(join(tmpdir(), `net-example-${example.name}-`));
   try {
     const scope = join(project, 'node_modules', '@net');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readmeExamples, runExample } from '../src/index.js';
+import { readmeExamples, readmeTableNames, runExample } from '../src/index.js';
 
 function readme(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'net-readme-')), 'README.md');
@@ -27,23 +27,49 @@ describe('readmeExamples', () => {
         '```js',
         'console.log(2);',
         '```',
+        '<!-- example: py -->',
+        '```python',
+        'print(port)',
+        '```',
       ].join('\n'),
     );
     expect(readmeExamples(file)).toEqual([
-      { name: 'first', code: 'const a: number = 1; // line 7\nconsole.log(a);', line: 7 },
-      { name: 'second-one', code: 'console.log(2);', line: 12 },
+      {
+        name: 'first',
+        lang: 'ts',
+        code: 'const a: number = 1; // line 7\nconsole.log(a);',
+        line: 7,
+      },
+      { name: 'second-one', lang: 'js', code: 'console.log(2);', line: 12 },
+      { name: 'py', lang: 'python', code: 'print(port)', line: 16 },
     ]);
   });
 
-  it('refuses a marker without a ts/js block, an unclosed block and a duplicate name', () => {
-    expect(() => readmeExamples(readme('<!-- example: x -->\n```python\nprint(1)\n```\n'))).toThrow(
-      /example "x" must be followed by a ts or js block/,
+  it('refuses a marker without a ts/js/python block, an unclosed block and a duplicate name', () => {
+    expect(() => readmeExamples(readme('<!-- example: x -->\n```sh\nls\n```\n'))).toThrow(
+      /example "x" must be followed by a ts, js or python block/,
     );
     expect(() => readmeExamples(readme('<!-- example: x -->\n```ts\nlet a = 1;\n'))).toThrow(
       /never closed/,
     );
     const twice = '<!-- example: x -->\n```ts\n1;\n```\n<!-- example: x -->\n```ts\n2;\n```\n';
     expect(() => readmeExamples(readme(twice))).toThrow(/two examples are named "x"/);
+  });
+});
+
+describe('readmeTableNames', () => {
+  it("collects the backticked names of each row's first cell, calls by their name", () => {
+    const file = readme(
+      [
+        '| option | default | meaning |',
+        '|---|---|---|',
+        '| `host`, `port` | `127.0.0.1` | where |',
+        '| `onError(error, context)` | stderr | `notThis` |',
+        '| plain text | `x` | no names here |',
+        'Not a table: `alsoNot`.',
+      ].join('\n'),
+    );
+    expect([...readmeTableNames(file)].sort()).toEqual(['host', 'onError', 'port']);
   });
 });
 
@@ -54,12 +80,17 @@ describe('runExample', () => {
       'const wait: Promise<number> = Promise.resolve(42);',
       "console.log(await wait, typeof NetError, new NetError('ERR_X', 'm').code);",
     ].join('\n');
-    const result = await runExample({ name: 'types', code, line: 1 });
+    const result = await runExample({ name: 'types', lang: 'ts', code, line: 1 });
     expect(result).toMatchObject({ code: 0, stdout: '42 function ERR_X\n' });
   });
 
   it('reports a failing example with its exit code and stderr', async () => {
-    const result = await runExample({ name: 'fails', code: "throw new Error('boom');", line: 1 });
+    const result = await runExample({
+      name: 'fails',
+      lang: 'js',
+      code: "throw new Error('boom');",
+      line: 1,
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('boom');
   });

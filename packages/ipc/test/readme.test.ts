@@ -1,0 +1,72 @@
+// The README's examples, run as a user runs them: the Quick example as a whole program
+// against the built package, and the recipe's Python client against its listener.
+import { randomBytes } from 'node:crypto';
+import { CHALLENGE_DEFAULTS } from '@net/hmac-auth';
+import { readmeExamples, readmeTableNames, runExample, runPeer } from '@net/test-peers';
+import { afterEach, describe, expect, it } from 'vitest';
+import { IPC_DEFAULTS, IPC_SERVER_DEFAULTS, type Listener, listen } from '../src/index.js';
+import { python } from './helpers.js';
+
+const examples = new Map(
+  readmeExamples(new URL('../README.md', import.meta.url)).map((example) => [
+    example.name,
+    example,
+  ]),
+);
+const listeners: Listener[] = [];
+afterEach(async () => {
+  for (const listener of listeners.splice(0)) await listener.close();
+});
+
+describe('README examples', () => {
+  it('quick: values and raw bytes make the round trip through the echo listener', async () => {
+    const result = await runExample(examples.get('quick')!);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "{ any: [ 'structured', 'clone', Map(1) { 1 => 'one' } ] }\nraw bytes\n",
+    );
+  });
+
+  it.each(['3.11', '3.12'] as const)(
+    "quick-python: Python %s's recipe client against the Quick example's listener",
+    async (version) => {
+      const authkey = randomBytes(32);
+      const listener = await listen({ host: '127.0.0.1', port: 0, authkey });
+      listeners.push(listener);
+      // The Quick example's server loop, as written there.
+      (async () => {
+        for await (const conn of listener) {
+          (async () => {
+            try {
+              for (;;) await conn.sendBytes(await conn.recvBytes());
+            } catch {
+              conn.close();
+            }
+          })();
+        }
+      })();
+      const { port } = listener.address as { port: number };
+      // The README's names, defined first; the key arrives on stdin, never in argv.
+      const prelude = `import sys\nport = ${port}\nauthkey = bytes.fromhex(sys.stdin.readline())\n`;
+      const result = await runPeer(
+        python(version),
+        ['-c', prelude + examples.get('quick-python')!.code],
+        { input: `${authkey.toString('hex')}\n` },
+      );
+      expect(result.stderr).toBe('');
+      expect(result).toMatchObject({ code: 0, stdout: "b'hello from Python'\n[1, 2, 3, 4, 5]\n" });
+    },
+  );
+});
+
+describe('README defaults', () => {
+  it('IPC_DEFAULTS holds every endpoint default, and the options table lists each', () => {
+    expect(IPC_DEFAULTS.acceptDigests).toEqual(['md5', 'sha256', 'sha384', 'sha3_256', 'sha3_384']);
+    expect(IPC_DEFAULTS.acceptDigests).toBe(CHALLENGE_DEFAULTS.acceptDigests);
+    const documented = readmeTableNames(new URL('../README.md', import.meta.url));
+    for (const key of [...Object.keys(IPC_DEFAULTS), ...Object.keys(IPC_SERVER_DEFAULTS)]) {
+      expect(documented, `README options table lacks ${key}`).toContain(key);
+    }
+  });
+});
