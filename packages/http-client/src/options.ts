@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { ACCEPT_ENCODING } from './decode.js';
 
 /** Query parameters: values `null`/`undefined` are skipped, arrays repeat the key. */
 export type Params =
@@ -110,8 +111,6 @@ export interface CommonOptions {
 
 /** Options of one request. */
 export interface RequestOptions extends CommonOptions {
-  /** HTTP method (for {@link request}); upper-cased. Default `GET`. */
-  method?: string;
   /** Body serialised as JSON (`content-type: application/json`). */
   json?: unknown;
   /** Body form-encoded (`application/x-www-form-urlencoded`). */
@@ -143,8 +142,17 @@ export interface SessionOptions extends CommonOptions {
   keepAliveTimeout?: number;
 }
 
-/** Default values of every option. */
+/**
+ * Default values of every option that has one (the others are off or empty by default:
+ * `params`, bodies, `tls`, `proxy`, `dispatcher`, `baseUrl`, `signal`, `onDownloadProgress`).
+ */
 export const DEFAULT_OPTIONS = {
+  /** Sent with every request; HEAD leaves out `accept-encoding` (see the README). */
+  headers: {
+    'user-agent': '@net/http-client',
+    accept: '*/*',
+    'accept-encoding': ACCEPT_ENCODING,
+  },
   timeout: { connect: 10_000, headers: 30_000, body: 30_000, total: 0 },
   retries: {
     total: 0,
@@ -155,13 +163,30 @@ export const DEFAULT_OPTIONS = {
     respectRetryAfter: true,
     maxRetryAfter: 60_000,
   },
+  /** `true`, except for HEAD, whose redirects are returned unless this is set. */
+  allowRedirects: true,
   maxRedirects: 10,
   maxResponseSize: 128 * 1024 * 1024,
   trustEnv: false,
+  stream: false,
   connections: 0,
   keepAliveTimeout: 4_000,
-  userAgent: '@net/http-client',
-} as const;
+} as const satisfies Required<
+  Omit<
+    SessionOptions & RequestOptions,
+    | 'params'
+    | 'tls'
+    | 'proxy'
+    | 'dispatcher'
+    | 'baseUrl'
+    | 'json'
+    | 'form'
+    | 'data'
+    | 'multipart'
+    | 'onDownloadProgress'
+    | 'signal'
+  >
+>;
 
 /** Timeouts with every field resolved. */
 export type ResolvedTimeouts = Required<Timeouts>;

@@ -15,7 +15,7 @@ import {
 } from '@net/core';
 import type { Dispatcher } from 'undici';
 import { encodeBody } from './body.js';
-import { ACCEPT_ENCODING, decompressionFailure } from './decode.js';
+import { decompressionFailure } from './decode.js';
 import { createDispatcher, type DispatcherConfig, dispatcherKey } from './dispatcher.js';
 import {
   AbortedError,
@@ -50,8 +50,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const EXTRA_DISPATCHER_LIMIT = 16;
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 
-/** Options of the bodyless shortcuts (`get`, `head`, ...): everything but `method`. */
-export type MethodOptions = Omit<RequestOptions, 'method'>;
+/** Options of the method shortcuts (`get`, `head`, ...): the same as {@link RequestOptions}. */
+export type MethodOptions = RequestOptions;
 
 /**
  * A set of defaults and a pool of keep-alive connections shared by many requests.
@@ -85,20 +85,11 @@ export class Session {
     this.settings = options;
     this.baseUrl = options.baseUrl;
     if (options.baseUrl !== undefined) resolveTarget(options.baseUrl); // fail early if invalid
-    this.headers = mergeHeaders(
-      {
-        'user-agent': DEFAULT_OPTIONS.userAgent,
-        accept: '*/*',
-        'accept-encoding': ACCEPT_ENCODING,
-      },
-      options.headers,
-    );
+    this.headers = mergeHeaders(DEFAULT_OPTIONS.headers, options.headers);
     // HEAD asks for the identity representation (no Accept-Encoding unless the caller sets
     // one), so Content-Length is the size of the resource, as `curl -I` reports it.
-    this.headHeaders = mergeHeaders(
-      { 'user-agent': DEFAULT_OPTIONS.userAgent, accept: '*/*' },
-      options.headers,
-    );
+    const { 'user-agent': userAgent, accept } = DEFAULT_OPTIONS.headers;
+    this.headHeaders = mergeHeaders({ 'user-agent': userAgent, accept }, options.headers);
     this.timeouts = resolveTimeouts(options.timeout, DEFAULT_OPTIONS.timeout);
     this.retry = resolveRetry(options.retries);
     this.maxRedirects = count('maxRedirects', options.maxRedirects, DEFAULT_OPTIONS.maxRedirects);
@@ -157,7 +148,7 @@ export class Session {
     return this.send('OPTIONS', url, options ?? {});
   }
 
-  /** Sends a request with any method (`options.method` is ignored in favour of `method`). */
+  /** Sends a request with any method (upper-cased). */
   request(method: string, url: string | URL, options?: RequestOptions): Promise<Response> {
     return this.send(method.toUpperCase(), url, options ?? {});
   }

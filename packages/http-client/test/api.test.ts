@@ -1,6 +1,9 @@
+import { readmeTableNames } from '@net/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ACCEPT_ENCODING,
   closeDefaultSession,
+  DEFAULT_OPTIONS,
   del,
   get,
   HttpError,
@@ -33,6 +36,11 @@ beforeAll(async () => {
             body,
           }),
         );
+        return;
+      case '/echo-headers': // HEAD has no body: the request headers come back as headers
+        res.setHeader('x-user-agent', req.headers['user-agent'] ?? '');
+        res.setHeader('x-accept-encoding', req.headers['accept-encoding'] ?? '');
+        res.end();
         return;
       case '/cookies':
         res.setHeader('Set-Cookie', ['a=1; Path=/', 'b=2; Path=/']);
@@ -205,6 +213,31 @@ describe('request bodies and methods', () => {
     expect((await del(`${srv.url}/echo`)).json<Echo>().method).toBe('DELETE');
     expect((await options(`${srv.url}/echo`)).json<Echo>().method).toBe('OPTIONS');
     expect((await request('propfind', `${srv.url}/echo`)).json<Echo>().method).toBe('PROPFIND');
+  });
+});
+
+describe('DEFAULT_OPTIONS', () => {
+  it('holds every default the README tables give, and nothing that is not an option', () => {
+    const documented = readmeTableNames(new URL('../README.md', import.meta.url));
+    for (const key of Object.keys(DEFAULT_OPTIONS)) {
+      expect(documented, `README options table lacks ${key}`).toContain(key);
+    }
+    expect(DEFAULT_OPTIONS).toMatchObject({ allowRedirects: true, stream: false });
+    expect(DEFAULT_OPTIONS).not.toHaveProperty('userAgent');
+  });
+
+  it('its headers are what a request sends (HEAD without accept-encoding)', async () => {
+    const echoed = (await get(`${srv.url}/echo`)).json<Echo>();
+    expect(echoed.headers).toMatchObject(DEFAULT_OPTIONS.headers);
+    expect(DEFAULT_OPTIONS.headers['accept-encoding']).toBe(ACCEPT_ENCODING);
+    const s = new Session();
+    try {
+      const r = await s.head(`${srv.url}/echo-headers`);
+      expect(r.header('x-user-agent')).toBe(DEFAULT_OPTIONS.headers['user-agent']);
+      expect(r.header('x-accept-encoding')).toBe('');
+    } finally {
+      await s.close();
+    }
   });
 });
 
