@@ -213,6 +213,7 @@ async function checkBulk(o: CheckOptions): Promise<string> {
       buffer: array.buffer,
       progress: (done) => o.onBulkProgress?.(sent + done, total),
     });
+    if (back === null) throw new Error('the bulk endpoint closed without echoing the array');
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const got = back.array as Uint32Array;
     if (back.dtype !== 'uint32' || got.length !== count) throw new Error('wrong array back');

@@ -20,8 +20,22 @@ export type DtypeName =
   | 'float32'
   | 'float64';
 
-/** The typed arrays `recvArray` may return. */
+/**
+ * `Float16Array` where the TypeScript lib in use declares it (`ESNext` or
+ * `esnext.float16`), `never` elsewhere: the types compile with or without it.
+ */
+export type Float16ArrayIfDeclared = typeof globalThis extends {
+  Float16Array: { prototype: infer T };
+}
+  ? T
+  : never;
+
+/**
+ * The typed arrays `recvArray` may return and `sendArray` sends; `Float16Array` (Node 24+)
+ * where your TypeScript lib declares it.
+ */
 export type NumericArray =
+  | Float16ArrayIfDeclared
   | Uint8Array
   | Int8Array
   | Uint8ClampedArray

@@ -44,8 +44,9 @@
  * // ...and the connecting side receives it straight into a new Float64Array.
  * const { port } = server.address() as { port: number };
  * const receiver = await connectForBulk({ port, host: '127.0.0.1' });
- * const { array, dtype, shape } = await recvArray(receiver, { maxBytes: 2 ** 31 });
- * console.log(dtype, shape, array[999_999]); // float64 [ 1000, 1000 ] 999999
+ * const got = await recvArray(receiver, { maxBytes: 2 ** 31 }); // null: the peer ended first
+ * if (got === null) throw new Error('the server closed before sending the matrix');
+ * console.log(got.dtype, got.shape, got.array[999_999]); // float64 [ 1000, 1000 ] 999999
  * receiver.socket.destroy();
  * server.close();
  * ```
@@ -57,7 +58,7 @@ export type { ErrorContext, ErrorHook } from '@net/tcp-server';
 export { type BulkArray, BulkConnection } from './bulk-connection.js';
 export { BulkReceiver, type ConnectForBulkOptions, connectForBulk } from './bulk-receiver.js';
 export { releaseStream } from './byte-source.js';
-export type { DtypeName, NumericArray } from './dtype.js';
+export type { DtypeName, Float16ArrayIfDeclared, NumericArray } from './dtype.js';
 export {
   AbortedError,
   AdmissionTimeoutError,

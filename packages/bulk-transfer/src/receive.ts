@@ -239,14 +239,27 @@ export async function readArrayBody(
 }
 
 /**
+ * True for a stream that ended cleanly before the first byte of the next message: the
+ * peer closed between arrays (a reset or an error is not a clean end).
+ */
+export function isCleanEnd(error: unknown): boolean {
+  if (!isTransferInterruption(error)) return false;
+  if (error.code !== 'ERR_TRANSFER_INCOMPLETE' || error.bytesTransferred !== 0) return false;
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return cause === undefined || cause.code === 'ERR_STREAM_EOF';
+}
+
+/**
  * Receives one array in NumPy's `.npy` format (what `np.save` writes), allocating it only
  * after checking its size against `maxBytes`. Bytes after the array stay in the stream
- * for the next call. Big-endian data is byte-swapped in place to native order.
+ * for the next call. Big-endian data is byte-swapped in place to native order. Resolves
+ * with `null` when the stream ended cleanly before the next array's first byte (the peer
+ * is done), as `readFrame` does; a stream cut inside an array is `ERR_TRANSFER_INCOMPLETE`.
  */
 export function recvArray(
   socket: ReceiveSource,
   options: RecvArrayOptions = {},
-): Promise<ReceivedArray> {
+): Promise<ReceivedArray | null> {
   let ctx: CallContext;
   let maxBytes: number;
   let maxHeaderBytes: number;
@@ -265,7 +278,13 @@ export function recvArray(
   return withSource(
     socket,
     async (source) => {
-      const header = await readArrayHeader(source, ctx, { maxBytes, maxHeaderBytes });
+      let header: ArrayHeader;
+      try {
+        header = await readArrayHeader(source, ctx, { maxBytes, maxHeaderBytes });
+      } catch (error) {
+        if (isCleanEnd(error)) return null;
+        throw error;
+      }
       return readArrayBody(source, header, ctx, options.buffer);
     },
     headerUntouched,

@@ -6,6 +6,8 @@ import {
   connectForBulk,
   type DtypeName,
   type NumericArray,
+  type ReceivedArray,
+  recvArray,
 } from '../src/index.js';
 
 /** Sockets, servers and receivers to close after each test. */
@@ -207,4 +209,11 @@ export function makeArray(dtype: DtypeName, n: number): NumericArray {
           : (v as number | bigint);
   }
   return array;
+}
+
+/** `recvArray` where the test expects an array: a clean end (`null`) fails the test. */
+export async function recvOne(...args: Parameters<typeof recvArray>): Promise<ReceivedArray> {
+  const got = await recvArray(...args);
+  if (got === null) throw new Error('expected an array, but the stream ended cleanly');
+  return got;
 }

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type NetError, recvArray, releaseStream, sendArray } from '../src/index.js';
-import { collect, npyBytes, streamOf } from './helpers.js';
+import { collect, npyBytes, recvOne, streamOf } from './helpers.js';
 
 const f8 = (values: number[]) => new Uint8Array(Float64Array.from(values).buffer);
 
@@ -31,7 +31,7 @@ describe('.npy headers written by sendArray', () => {
         `'shape': (${shape.length === 1 ? `${shape[0]},` : shape.join(', ')})`,
       );
       expect(dict).toContain("'descr': '<f8'");
-      const got = await recvArray(streamOf(data));
+      const got = await recvOne(streamOf(data));
       expect(got.shape).toEqual(shape);
       expect(Array.from(got.array as Float64Array)).toEqual([1, 2, 3, 4, 5, 6]);
     }
@@ -47,10 +47,10 @@ describe('.npy headers written by sendArray', () => {
     expect(data.toString('latin1')).toContain("'shape': ()");
     expect(data.toString('latin1')).toContain("'descr': '|b1'");
     const stream = streamOf(data);
-    const zeroD = await recvArray(stream);
+    const zeroD = await recvOne(stream);
     expect(zeroD).toMatchObject({ dtype: 'float64', shape: [], descr: '<f8' });
     expect(zeroD.array[0]).toBe(2.5);
-    const bools = await recvArray(stream);
+    const bools = await recvOne(stream);
     expect(bools).toMatchObject({ dtype: 'bool', shape: [3], descr: '|b1' });
     expect(Array.from(bools.array as Uint8Array)).toEqual([1, 0, 1]);
   });
@@ -66,7 +66,7 @@ describe('.npy headers written by sendArray', () => {
     expect((12 + data.readUInt32LE(8)) % 64).toBe(0);
     const refused = await failure(recvArray(streamOf(data)));
     expect(refused.code).toBe('ERR_ARRAY_TOO_LARGE'); // over the default maxHeaderBytes
-    const got = await recvArray(streamOf(data), { maxHeaderBytes: 200_000 });
+    const got = await recvOne(streamOf(data), { maxHeaderBytes: 200_000 });
     expect(got.shape).toHaveLength(30_000);
     expect(got.array[0]).toBe(-7);
   });
@@ -93,14 +93,14 @@ describe('.npy headers read by recvArray', () => {
         f8([1.5, -2]),
         major,
       );
-      const got = await recvArray(streamOf(data));
+      const got = await recvOne(streamOf(data));
       expect(Array.from(got.array as Float64Array)).toEqual([1.5, -2]);
     }
   });
 
   it('accepts the dictionary keys in any order and Python spacing', async () => {
     const data = npyBytes('{"shape":(1,2),"fortran_order":False,"descr":"<f8"}', f8([3, 4]));
-    expect((await recvArray(streamOf(data))).shape).toEqual([1, 2]);
+    expect((await recvOne(streamOf(data))).shape).toEqual([1, 2]);
   });
 
   it('converts big-endian data to native order', async () => {
@@ -108,7 +108,7 @@ describe('.npy headers read by recvArray', () => {
     body.writeInt32BE(-123456, 0);
     body.writeInt32BE(7, 4);
     const data = npyBytes("{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }", body);
-    const got = await recvArray(streamOf(data));
+    const got = await recvOne(streamOf(data));
     expect(got).toMatchObject({ dtype: 'int32', descr: '>i4' });
     expect(Array.from(got.array as Int32Array)).toEqual([-123456, 7]);
   });
@@ -201,10 +201,12 @@ describe('.npy headers read by recvArray', () => {
     expect((await failure(recvArray(streamOf(badVersion)))).code).toBe('ERR_NPY_HEADER');
   });
 
-  it('fails with a header-phase ERR_TRANSFER_INCOMPLETE when cut at every byte of the header', async () => {
+  it('resolves null for a stream that ends before an array, and fails when cut at every byte of the header', async () => {
     const data = npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f8([1, 2]));
     const headerLength = 10 + data.readUInt16LE(8);
-    for (let cut = 0; cut < headerLength; cut++) {
+    // Cut before the first byte: a clean end between arrays, not an error.
+    expect(await recvArray(streamOf(data.subarray(0, 0)))).toBeNull();
+    for (let cut = 1; cut < headerLength; cut++) {
       const error = await failure(recvArray(streamOf(data.subarray(0, cut))));
       expect(error).toMatchObject({
         code: 'ERR_TRANSFER_INCOMPLETE',
@@ -231,9 +233,9 @@ describe('.npy headers read by recvArray', () => {
     await sendArray(out, new Uint16Array(0));
     out.end();
     const stream = streamOf(Buffer.concat([bytes(), Buffer.from('tail')]));
-    const a = await recvArray(stream);
-    const b = await recvArray(stream);
-    const c = await recvArray(stream);
+    const a = await recvOne(stream);
+    const b = await recvOne(stream);
+    const c = await recvOne(stream);
     expect(Array.from(a.array as Float64Array)).toEqual([1, 2, 3]);
     expect(b).toMatchObject({ dtype: 'int8', shape: [2, 1] });
     expect(c).toMatchObject({ dtype: 'uint16', shape: [0] });

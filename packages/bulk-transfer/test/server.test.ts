@@ -18,7 +18,7 @@ import {
   recvArray,
   sendArray,
 } from '../src/index.js';
-import { cleanupList, npyBytes } from './helpers.js';
+import { cleanupList, npyBytes, recvOne } from './helpers.js';
 
 const cleanup = cleanupList();
 const servers: BulkServer[] = [];
@@ -105,7 +105,7 @@ describe('createBulkServer: receiving, echoing, the end', () => {
     const receiver = await client(port);
     const matrix = new Float64Array(250_000).map((_, i) => i / 3);
     await sendArray(receiver, matrix, { shape: [500, 500] });
-    const back = await recvArray(receiver, { timeout: 5_000 });
+    const back = await recvOne(receiver, { timeout: 5_000 });
     expect(back).toMatchObject({ dtype: 'float64', shape: [500, 500] });
     expect(back.array[249_999]).toBe(matrix[249_999]);
     const ints = await roundTrip(receiver, BigInt64Array.of(-1n, 2n ** 62n));
@@ -465,7 +465,7 @@ describe('the connection lifecycle (tcp-server) under the bulk server', () => {
     fast.socket.write(header); // the header completes inside the deadline...
     await sleep(400); // ...the body comes after it
     fast.socket.write(new Uint8Array(Float64Array.of(1.5, -2).buffer));
-    const back = await recvArray(fast, { timeout: 5_000 });
+    const back = await recvOne(fast, { timeout: 5_000 });
     expect(Array.from(back.array as Float64Array)).toEqual([1.5, -2]);
     await closed(silent, headerTimeout + 2_000);
     expect((await roundTrip(fast, Uint8Array.of(3))).array[0]).toBe(3);

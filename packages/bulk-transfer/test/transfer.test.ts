@@ -12,7 +12,7 @@ import {
   sendBuffer,
   type TransferInterruptedError,
 } from '../src/index.js';
-import { cleanupList, listen, npyBytes, socketPair } from './helpers.js';
+import { cleanupList, listen, npyBytes, recvOne, socketPair } from './helpers.js';
 
 const cleanup = cleanupList();
 afterEach(() => cleanup.run());
@@ -63,7 +63,7 @@ for (const kind of ['socket', 'receiver'] as const) {
         peer.write('tail');
       })();
       const progress: Array<[number, number]> = [];
-      const a = await recvArray(local, {
+      const a = await recvOne(local, {
         maxBytes: 8_000_000,
         chunkSize: 1 << 20,
         progress: (done, total) => progress.push([done, total]),
@@ -76,9 +76,9 @@ for (const kind of ['socket', 'receiver'] as const) {
       expect(progress.length).toBeGreaterThanOrEqual(2);
       for (let i = 1; i < progress.length; i++)
         expect(progress[i]![0]).toBeGreaterThan(progress[i - 1]![0]);
-      const b = await recvArray(local);
+      const b = await recvOne(local);
       expect(Array.from(b.array as Int32Array)).toEqual([-1, 2, -3]);
-      const c = await recvArray(local);
+      const c = await recvOne(local);
       expect(c).toMatchObject({ dtype: 'uint64', shape: [] });
       expect(c.array[0]).toBe(2n ** 64n - 1n);
       const raw = new Uint16Array(2);
@@ -99,9 +99,9 @@ for (const kind of ['socket', 'receiver'] as const) {
 
     it('serves overlapping calls in the order they were made', async () => {
       const { local, peer } = await pair(kind);
-      const first = recvArray(local);
+      const first = recvOne(local);
       const second = recvInto(local, new Uint8Array(3));
-      const third = recvArray(local);
+      const third = recvOne(local);
       // Overlapping sends on one socket do not interleave either.
       await Promise.all([
         sendArray(peer, new Float64Array(300_000).fill(1.25)),
@@ -120,11 +120,11 @@ for (const kind of ['socket', 'receiver'] as const) {
       const reuse = new ArrayBuffer(1 << 20);
       await sendArray(peer, Float32Array.of(1, 2, 3), { shape: [3, 1] });
       await sendArray(peer, new Uint8Array((1 << 20) + 1));
-      const small = await recvArray(local, { buffer: reuse });
+      const small = await recvOne(local, { buffer: reuse });
       expect(small.array.buffer).toBe(reuse);
       expect(small.array.byteOffset).toBe(0);
       expect(Array.from(small.array as Float32Array)).toEqual([1, 2, 3]);
-      const big = await recvArray(local, { buffer: reuse, maxBytes: 2 << 20 });
+      const big = await recvOne(local, { buffer: reuse, maxBytes: 2 << 20 });
       expect(big.array.buffer).not.toBe(reuse);
       expect(big.array).toHaveLength((1 << 20) + 1);
     });
@@ -182,6 +182,39 @@ for (const kind of ['socket', 'receiver'] as const) {
       expect(view.subarray(n).every((b) => b === 0xaa)).toBe(true);
     });
 
+    it('resolves recvArray with null when the peer ends between arrays, every time after', async () => {
+      const { local, peer } = await pair(kind);
+      await sendArray(peer, Float64Array.of(1.5));
+      await sendArray(peer, Int8Array.of(-4));
+      peer.end();
+      expect(Array.from((await recvOne(local)).array as Float64Array)).toEqual([1.5]);
+      expect(Array.from((await recvOne(local)).array as Int8Array)).toEqual([-4]);
+      expect(await recvArray(local)).toBeNull();
+      expect(await recvArray(local)).toBeNull();
+    });
+
+    it('fails recvArray when the peer ends one byte into an array, or resets between arrays', async () => {
+      const cut = await pair(kind);
+      cut.peer.end(
+        npyBytes(
+          "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+          new Uint8Array(8),
+        ).subarray(0, 1),
+      );
+      expect(await failure(recvArray(cut.local))).toMatchObject({
+        code: 'ERR_TRANSFER_INCOMPLETE',
+        phase: 'header',
+        bytesTransferred: 1,
+      });
+      const reset = await pair(kind);
+      await sendArray(reset.peer, Int8Array.of(3));
+      expect(Array.from((await recvOne(reset.local)).array as Int8Array)).toEqual([3]);
+      const pending = failure(recvArray(reset.local));
+      await sleep(50);
+      reset.peer.resetAndDestroy();
+      expect(await pending).toMatchObject({ code: 'ERR_TRANSFER_INCOMPLETE', bytesTransferred: 0 });
+    });
+
     it('fails recvArray with a body-phase error when the peer stops mid-array', async () => {
       const { local, peer } = await pair(kind);
       const whole = npyBytes(
@@ -218,7 +251,7 @@ for (const kind of ['socket', 'receiver'] as const) {
       expect(error).toMatchObject({ code: 'ERR_TIMEOUT', phase: 'header', bytesTransferred: 0 });
       expect(localSocket.destroyed).toBe(false);
       await sendArray(peer, Float64Array.of(42));
-      const got = await recvArray(local, { timeout: 5000 });
+      const got = await recvOne(local, { timeout: 5000 });
       expect(got.array[0]).toBe(42);
     });
 
@@ -279,7 +312,7 @@ describe('sending', () => {
   it('sends through a BulkReceiver to an accepting peer', async () => {
     const { local, peer } = await pair('receiver');
     await sendArray(local, Int16Array.of(1, -2));
-    const got = await recvArray(peer);
+    const got = await recvOne(peer);
     expect(Array.from(got.array as Int16Array)).toEqual([1, -2]);
   });
 });

@@ -8,12 +8,11 @@ import {
   connectForBulk,
   createBulkServer,
   type DtypeName,
-  recvArray,
   recvInto,
   sendArray,
   sendBuffer,
 } from '../../src/index.js';
-import { cleanupList, elementOf, expectedValue, listen, makeArray } from '../helpers.js';
+import { cleanupList, elementOf, expectedValue, listen, makeArray, recvOne } from '../helpers.js';
 
 /** Only Debian's interpreter has NumPy (pyenv's python3 does not). */
 const PYTHON = process.env.NUMPY_PYTHON ?? '/usr/bin/python3';
@@ -70,7 +69,7 @@ async function exchange(local: Socket | BulkReceiver): Promise<string[]> {
   const seen: string[] = [];
   const received: Array<{ dtype: DtypeName; shape: number[] }> = [];
   for (let c = 0; c < CASE_COUNT; c++) {
-    const { array, dtype, shape, descr } = await recvArray(local, {
+    const { array, dtype, shape, descr } = await recvOne(local, {
       maxBytes: 200_000_000,
       timeout: 30_000,
     });
