@@ -92,6 +92,44 @@ describe('createUdpClient', () => {
     expect(client.stats()).toMatchObject({ ignored: 2, matched: 1 });
   });
 
+  it('with FIFO, a retry shifts a late reply onto the next request (hence retries: 0); ids do not', async () => {
+    // The first datagram is answered late (after the client retransmitted it), the
+    // retransmit at once; 'second' slowly. The late answer arrives while 'second' waits.
+    const lateFirst = async (id: Uint8Array) => {
+      let seen = 0;
+      const server = createUdpServer(async (msg) => {
+        const text = Buffer.from(msg.data.subarray(id.byteLength)).toString();
+        const delay = text === 'first' ? (seen++ === 0 ? 300 : 0) : 800;
+        await sleep(delay);
+        await msg.reply(
+          Buffer.concat([msg.data.subarray(0, id.byteLength), Buffer.from(text.toUpperCase())]),
+        );
+      });
+      onCleanup(() => server.close());
+      return (await server.bind({ host: '127.0.0.1', port: 0 })).port;
+    };
+    const fifoPort = await lateFirst(new Uint8Array(0));
+    const fifo = createUdpClient(
+      { host: '127.0.0.1', port: fifoPort },
+      { timeout: 100, retries: 1 },
+    );
+    onCleanup(() => fifo.close());
+    expect(Buffer.from(await fifo.request('first')).toString()).toBe('FIRST');
+    // The late reply to 'first' is taken by 'second': the wrong answer.
+    expect(Buffer.from(await fifo.request('second', { timeout: 2_000 })).toString()).toBe('FIRST');
+
+    const idPort = await lateFirst(new Uint8Array(4));
+    const byId = createUdpClient(
+      { host: '127.0.0.1', port: idPort },
+      { timeout: 100, retries: 1, ids: idPrefix },
+    );
+    onCleanup(() => byId.close());
+    expect(Buffer.from((await byId.request('first')).subarray(4)).toString()).toBe('FIRST');
+    const second = await byId.request('second', { timeout: 2_000 });
+    expect(Buffer.from(second.subarray(4)).toString()).toBe('SECOND');
+    expect(byId.stats().ignored).toBeGreaterThanOrEqual(1); // the late reply to 'first'
+  });
+
   it('retries per request with its own options, and counts retransmits', async () => {
     const silent = await rawSocket();
     const client = createUdpClient({ host: '127.0.0.1', port: silent.address().port });
