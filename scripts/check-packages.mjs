@@ -110,6 +110,67 @@ if (esmNames.join() !== cjsNames.join()) {
 console.log('import and require both expose ' + esmNames.length + ' names');
 `;
 
+/** The `## Install` section of a README. */
+function installSection(readme) {
+  const start = readme.indexOf('\n## Install');
+  if (start === -1) return '';
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
+/**
+ * Compiles `import * as api from '<name>'` in the project the tarball was installed into,
+ * strictly and with the declaration files checked, as a TypeScript user would: first
+ * without `@types/node`; if that fails, the README's Install section must say that
+ * `@types/node` is needed, and with it (the version the repo builds with) it must compile.
+ */
+function typesProblems(name, pkg, project) {
+  writeFileSync(
+    join(project, 'index.ts'),
+    `import * as api from '${name}';\nexport type Api = typeof api;\n`,
+  );
+  const tsc = (types) => {
+    const compilerOptions = {
+      noEmit: true,
+      strict: true,
+      skipLibCheck: false,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'ES2022',
+      lib: ['ES2023'],
+      types,
+    };
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions, files: ['index.ts'] }),
+    );
+    return run(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: project });
+  };
+  try {
+    tsc([]);
+    return 'compiles without @types/node';
+  } catch (error) {
+    const errors = `${error.stdout ?? ''}`.split('\n').filter((line) => line.includes('error TS'));
+    const readme = readFileSync(join(pkg.dir, 'README.md'), 'utf8');
+    if (!installSection(readme).includes('@types/node')) {
+      throw new Error(
+        `its types need @types/node (${errors.length} errors without it, e.g. ${errors[0]}), ` +
+          "but the README's Install section does not say so",
+      );
+    }
+  }
+  const typesNode = rootManifest.devDependencies['@types/node'];
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', `@types/node@${typesNode}`],
+    {
+      cwd: project,
+    },
+  );
+  tsc(['node']);
+  return `needs @types/node, as its README says; compiles with @types/node@${typesNode}`;
+}
+
 const packages = publishablePackages();
 const selected = [...packages.keys()].filter((name) => only.length === 0 || only.includes(name));
 if (only.length > 0 && selected.length !== only.length) {
@@ -163,6 +224,9 @@ try {
         cwd: project,
       }).trim();
     });
+    step('types compile as the README says (@types/node when needed)', () =>
+      typesProblems(name, pkg, join(work, `install-${name.replace('/', '-')}`)),
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
