@@ -1,5 +1,6 @@
 /** Options of every call of `@net/bulk-transfer`, their defaults and their checks. */
 import { constants as bufferConstants } from 'node:buffer';
+import type { ConnectForBulkOptions } from './bulk-receiver.js';
 import type { DtypeName } from './dtype.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -17,7 +18,11 @@ export const BULK_TRANSFER_DEFAULTS = {
   chunkSize: 4 * MiB,
   /** Bytes a {@link BulkReceiver} reads ahead while no call is waiting (256 KiB). */
   highWaterMark: 256 * 1024,
-} as const;
+} as const satisfies Required<
+  // Every option with a default, of every call; `highWaterMark` is connectForBulk's.
+  Omit<RecvArrayOptions & SendArrayOptions, 'signal' | 'progress' | 'shape' | 'dtype' | 'buffer'>
+> &
+  Required<Pick<ConnectForBulkOptions, 'highWaterMark'>>;
 
 /** Called as bytes move: `bytesDone` of `total` body bytes (the `.npy` header is not counted). */
 export type ProgressCallback = (bytesDone: number, total: number) => void;

@@ -30,7 +30,7 @@ export interface EventLoopOptions {
 /** Defaults of {@link EventLoopOptions}. */
 export const EVENT_LOOP_DEFAULTS = {
   maxPending: 1024,
-} as const;
+} as const satisfies Required<Omit<EventLoopOptions, 'onError'>>;
 
 /** Counters returned by {@link EventLoop.stats}. */
 export interface EventLoopStats {

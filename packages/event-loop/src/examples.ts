@@ -27,7 +27,7 @@ export const EXAMPLE_DEFAULTS = {
   port: 0,
   /** Bytes a TCP echo client holds (unsent + in the socket's buffer) before it stops reading. */
   maxBuffered: 1024 * 1024,
-} as const;
+} as const satisfies Required<ListenOptions> & Pick<TcpEchoClient, 'maxBuffered'>;
 
 /** Base of the UDP servers (the recipe's `UDPServer`): owns a UDP socket, always receiving. */
 export abstract class UdpServer extends EventHandler<DgramSocket> {

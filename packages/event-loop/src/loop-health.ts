@@ -23,7 +23,7 @@ export interface MonitorLoopOptions {
 export const MONITOR_LOOP_DEFAULTS = {
   resolution: 10,
   window: 10_000,
-} as const;
+} as const satisfies Required<MonitorLoopOptions>;
 
 /** One reading of a {@link LoopMonitor}. Delays in milliseconds. */
 export interface LoopHealth {
@@ -142,7 +142,7 @@ export interface PressureOptions {
 export const UNDER_PRESSURE_DEFAULTS = {
   maxDelayMs: 200,
   maxUtilization: 0.98,
-} as const;
+} as const satisfies Required<Omit<PressureOptions, 'monitor'>>;
 
 /** Why {@link underPressure} says the loop is under pressure. */
 export interface PressureReason {

@@ -53,7 +53,7 @@ export const WORKER_POOL_DEFAULTS = {
   idleTimeout: 10_000,
   maxQueue: 10_000,
   pipeline: 16,
-} as const;
+} as const satisfies Required<Omit<WorkerPoolOptions, 'filename'>>;
 
 /** Options of one {@link WorkerPool.run} call. */
 export interface RunOptions {

@@ -68,7 +68,7 @@ export const CHALLENGE_DEFAULTS = {
   digest: 'sha256',
   acceptDigests: PYTHON_DIGESTS,
   timeout: 10_000,
-} as const satisfies DeliverChallengeOptions;
+} as const satisfies Required<Omit<DeliverChallengeOptions, 'signal'>>;
 
 /** Options with their defaults, validated. */
 function settings(options: DeliverChallengeOptions) {

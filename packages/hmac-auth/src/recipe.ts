@@ -45,7 +45,7 @@ export const AUTHENTICATE_DEFAULTS = {
   challengeLength: 32,
   timeout: 10_000,
   mutual: false,
-} as const satisfies AuthenticateOptions;
+} as const satisfies Required<Omit<AuthenticateOptions, 'signal'>>;
 
 const RECIPE_DIGESTS: readonly string[] = ['sha256', 'sha384', 'sha512', 'sha1', 'md5'];
 

@@ -39,7 +39,21 @@ export const WORKERS_DEFAULTS = {
   maxWaiting: 256,
   /** Ms a socket may wait for a ready worker before it is closed (`waitTimeouts`); `0` = no limit. */
   waitTimeout: 10_000,
-} as const;
+} as const satisfies Required<
+  // Options without a default here: what to run and where, and the hook.
+  Omit<
+    SpawnWorkersOptions,
+    | 'module'
+    | 'count'
+    | 'host'
+    | 'port'
+    | 'args'
+    | 'execArgv'
+    | 'env'
+    | 'workerData'
+    | 'onWorkerExit'
+  >
+>;
 
 /** Options of {@link spawnWorkers}. */
 export interface SpawnWorkersOptions {

@@ -62,7 +62,7 @@ export const DEV_CERTIFICATE_DEFAULTS = {
   clientName: 'dev-client',
   validityDays: 365,
   renewBeforeDays: 7,
-} as const;
+} as const satisfies Required<Omit<DevCertificateOptions, 'dir'>>;
 
 const FILES = {
   caCert: 'ca.crt',

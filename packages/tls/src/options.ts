@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from '@net/core';
 import { TCP_SERVER_DEFAULTS } from '@net/tcp-server';
+import type { ConnectTlsOptions } from './client.js';
 import type { TlsServerOptions } from './server.js';
 
 /** TLS protocol versions this package allows (older ones are insecure). */
@@ -16,7 +17,24 @@ export const CLIENT_DEFAULTS = {
   handshakeTimeout: 10_000,
   session: true,
   insecureSkipVerify: false,
-} as const;
+} as const satisfies Required<
+  // Options without a default: the port, what to trust and present, and per-call extras.
+  Omit<
+    ConnectTlsOptions,
+    | 'port'
+    | 'servername'
+    | 'ca'
+    | 'cert'
+    | 'key'
+    | 'passphrase'
+    | 'pin'
+    | 'alpnProtocols'
+    | 'maxVersion'
+    | 'ciphers'
+    | 'sessionCache'
+    | 'signal'
+  >
+>;
 
 /**
  * Defaults of {@link createTlsServer}: its own options, then those of the connection

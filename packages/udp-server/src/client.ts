@@ -54,10 +54,18 @@ export interface UdpClientOptions extends SocketOptions {
  * Defaults of {@link UdpClientOptions}. No retries: with FIFO matching, a retry whose
  * original reply was only late makes the server answer twice (see the README).
  */
-export const UDP_CLIENT_DEFAULTS = { timeout: 1_000, retries: 0, backoff: 2 } as const;
+export const UDP_CLIENT_DEFAULTS = {
+  timeout: 1_000,
+  retries: 0,
+  backoff: 2,
+} as const satisfies Required<Omit<UdpClientOptions, 'ids' | keyof SocketOptions>>;
 
 /** Defaults of {@link udpRequest}'s options. */
-export const UDP_REQUEST_DEFAULTS = { timeout: 1_000, retries: 3, backoff: 2 } as const;
+export const UDP_REQUEST_DEFAULTS = {
+  timeout: 1_000,
+  retries: 3,
+  backoff: 2,
+} as const satisfies Required<Omit<UdpRequestOptions, 'signal'>>;
 
 /** Counters of a client since it was created. */
 export interface UdpClientStats {

@@ -85,7 +85,7 @@ export const UDP_SERVER_DEFAULTS = {
   maxInFlight: 1024,
   reuseAddr: false,
   ipv6Only: false,
-} as const;
+} as const satisfies Required<Omit<UdpServerOptions, 'onError' | keyof SocketOptions>>;
 
 /** Options of {@link UdpServer.bind}. */
 export interface UdpBindOptions {
@@ -96,7 +96,10 @@ export interface UdpBindOptions {
 }
 
 /** Defaults of {@link UdpBindOptions}: all IPv4 interfaces, as the recipe's `('', 20000)`. */
-export const UDP_BIND_DEFAULTS = { host: '0.0.0.0', port: 0 } as const;
+export const UDP_BIND_DEFAULTS = {
+  host: '0.0.0.0',
+  port: 0,
+} as const satisfies Required<UdpBindOptions>;
 
 /** The address a server is bound to. */
 export interface UdpBoundAddress {
