@@ -1,17 +1,12 @@
 // The README's examples, run as a user runs them: the Quick example as a program against the
 // built package, and the NumPy clients against the README's budgeted echo server.
-import { readmeExamples, requirePeer, runExample, runPeer } from '@net/test-peers';
+import { readmeExample, requirePeer, runExample, runPeer } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BulkServer, createBulkServer } from '../src/index.js';
 
 /** Only Debian's interpreter has NumPy (pyenv's python3 does not). */
 const NUMPY_PYTHON = process.env.NUMPY_PYTHON ?? '/usr/bin/python3';
-const examples = new Map(
-  readmeExamples(new URL('../README.md', import.meta.url)).map((example) => [
-    example.name,
-    example,
-  ]),
-);
+const README = new URL('../README.md', import.meta.url);
 const servers: BulkServer[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close({ timeout: 1_000 });
@@ -33,7 +28,7 @@ async function budgetServer(): Promise<number> {
 
 describe('README examples', () => {
   it('quick: a matrix over loopback, then null at the clean end', async () => {
-    const result = await runExample(examples.get('quick')!);
+    const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({ code: 0, stdout: 'float64 [ 1000, 1000 ] 999999\nnull\n' });
   });
@@ -46,7 +41,7 @@ describe('README examples', () => {
     const port = await budgetServer();
     const result = await runPeer(NUMPY_PYTHON, [
       '-c',
-      `port = ${port}\n${examples.get(name)!.code}`,
+      `port = ${port}\n${readmeExample(README, name).code}`,
     ]);
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({ code: 0, stdout: printed });

@@ -1,17 +1,12 @@
-import { readmeExamples, runExample } from '@net/test-peers';
+import { readmeExample, runExample } from '@net/test-peers';
 import { describe, expect, it } from 'vitest';
 
 // The README's runnable examples, run as a user runs them (against the built package).
-const examples = new Map(
-  readmeExamples(new URL('../README.md', import.meta.url)).map((example) => [
-    example.name,
-    example,
-  ]),
-);
+const README = new URL('../README.md', import.meta.url);
 
 describe('README examples', () => {
   it('load-shedding: the first request after startup is served, not shed', async () => {
-    const result = await runExample(examples.get('load-shedding')!);
+    const result = await runExample(readmeExample(README, 'load-shedding'));
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({ code: 0, stdout: '200 ok\n\n' });
   });

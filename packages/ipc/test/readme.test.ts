@@ -2,17 +2,12 @@
 // against the built package, and the recipe's Python client against its listener.
 import { randomBytes } from 'node:crypto';
 import { CHALLENGE_DEFAULTS } from '@net/hmac-auth';
-import { readmeExamples, readmeTableNames, runExample, runPeer } from '@net/test-peers';
+import { readmeExample, readmeTableNames, runExample, runPeer } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IPC_DEFAULTS, IPC_SERVER_DEFAULTS, type Listener, listen } from '../src/index.js';
 import { python } from './helpers.js';
 
-const examples = new Map(
-  readmeExamples(new URL('../README.md', import.meta.url)).map((example) => [
-    example.name,
-    example,
-  ]),
-);
+const README = new URL('../README.md', import.meta.url);
 const listeners: Listener[] = [];
 afterEach(async () => {
   for (const listener of listeners.splice(0)) await listener.close();
@@ -20,7 +15,7 @@ afterEach(async () => {
 
 describe('README examples', () => {
   it('quick: values and raw bytes make the round trip through the echo listener', async () => {
-    const result = await runExample(examples.get('quick')!);
+    const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
@@ -51,7 +46,7 @@ describe('README examples', () => {
       const prelude = `import sys\nport = ${port}\nauthkey = bytes.fromhex(sys.stdin.readline())\n`;
       const result = await runPeer(
         python(version),
-        ['-c', prelude + examples.get('quick-python')!.code],
+        ['-c', prelude + readmeExample(README, 'quick-python').code],
         { input: `${authkey.toString('hex')}\n` },
       );
       expect(result.stderr).toBe('');

@@ -96,6 +96,7 @@ export function runPeer(
 export {
   type ReadmeExample,
   type RunExampleOptions,
+  readmeExample,
   readmeExamples,
   readmeTableNames,
   runExample,

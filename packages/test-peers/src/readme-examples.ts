@@ -61,6 +61,13 @@ export function readmeExamples(readme: string | URL): ReadmeExample[] {
   return examples;
 }
 
+/** The example `name` of a README; throws when it has none of that name. */
+export function readmeExample(readme: string | URL, name: string): ReadmeExample {
+  const example = readmeExamples(readme).find((candidate) => candidate.name === name);
+  if (example === undefined) throw new Error(`${String(readme)} has no example "${name}"`);
+  return example;
+}
+
 /**
  * The names in backticks in the first cell of every table row of a README (`| \`timeout\`,
  * \`signal\` | ...` gives both; a call such as \`onError(error)\` gives `onError`): the

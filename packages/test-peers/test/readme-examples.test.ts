@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readmeExamples, readmeTableNames, runExample } from '../src/index.js';
+import { readmeExample, readmeExamples, readmeTableNames, runExample } from '../src/index.js';
 
 function readme(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'net-readme-')), 'README.md');
@@ -54,6 +54,14 @@ describe('readmeExamples', () => {
     );
     const twice = '<!-- example: x -->\n```ts\n1;\n```\n<!-- example: x -->\n```ts\n2;\n```\n';
     expect(() => readmeExamples(readme(twice))).toThrow(/two examples are named "x"/);
+  });
+});
+
+describe('readmeExample', () => {
+  it('finds one example by name, and throws naming a missing one', () => {
+    const file = readme('<!-- example: only -->\n```js\nconsole.log(1);\n```\n');
+    expect(readmeExample(file, 'only')).toMatchObject({ name: 'only', code: 'console.log(1);' });
+    expect(() => readmeExample(file, 'other')).toThrow(/has no example "other"/);
   });
 });
 

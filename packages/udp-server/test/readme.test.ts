@@ -1,15 +1,10 @@
 // The README's examples, run as a user runs them: the programs against the built package,
 // and the recipe's Python client against the time server of the Quick example.
-import { PYTHON, readmeExamples, requirePython, runExample, runPeer } from '@net/test-peers';
+import { PYTHON, readmeExample, requirePython, runExample, runPeer } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUdpServer, formatCtime, type UdpServer } from '../src/index.js';
 
-const examples = new Map(
-  readmeExamples(new URL('../README.md', import.meta.url)).map((example) => [
-    example.name,
-    example,
-  ]),
-);
+const README = new URL('../README.md', import.meta.url);
 const servers: UdpServer[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
@@ -17,7 +12,7 @@ afterEach(async () => {
 
 describe('README examples', () => {
   it('quick: the time server answers udpRequest with a ctime string', async () => {
-    const result = await runExample(examples.get('quick')!);
+    const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n$/);
@@ -31,7 +26,7 @@ describe('README examples', () => {
     });
     servers.push(server);
     const { port } = await server.bind({ host: '127.0.0.1', port: 0 });
-    const code = `port = ${port}\n${examples.get('quick-python')!.code}\nprint(text)\n`;
+    const code = `port = ${port}\n${readmeExample(README, 'quick-python').code}\nprint(text)\n`;
     const result = await runPeer(PYTHON, ['-c', code]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -39,7 +34,7 @@ describe('README examples', () => {
   });
 
   it('client: FIFO without retries, and ids with retries, over one socket each', async () => {
-    const result = await runExample(examples.get('client')!);
+    const result = await runExample(readmeExample(README, 'client'));
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({ code: 0, stdout: "[ 'a', 'b', 'c' ]\n3\nd\n" });
   });
