@@ -3,7 +3,8 @@
 // the template's package.json fields, publint and arethetypeswrong on the packed tarball,
 // and an install of that tarball into a fresh project where both `import` and `require`
 // must work and agree, and its types must compile strictly (needing @types/node only if the
-// package README's Install section says so). A new package is picked up by its folder alone, so none can skip this.
+// package README's Install section says so). A new package is picked up by its folder
+// alone, so none can skip this.
 //
 //   node scripts/check-packages.mjs [package-name ...]
 import { execFileSync } from 'node:child_process';
