@@ -59,7 +59,7 @@ describe('README defaults', () => {
   it('IPC_DEFAULTS holds every endpoint default, and the options table lists each', () => {
     expect(IPC_DEFAULTS.acceptDigests).toEqual(['md5', 'sha256', 'sha384', 'sha3_256', 'sha3_384']);
     expect(IPC_DEFAULTS.acceptDigests).toBe(CHALLENGE_DEFAULTS.acceptDigests);
-    const documented = readmeTableNames(new URL('../README.md', import.meta.url));
+    const documented = readmeTableNames(README);
     for (const key of [...Object.keys(IPC_DEFAULTS), ...Object.keys(IPC_SERVER_DEFAULTS)]) {
       expect(documented, `README options table lacks ${key}`).toContain(key);
     }
