@@ -131,7 +131,7 @@ function typesProblems(name, pkg, project) {
     join(project, 'index.ts'),
     `import * as api from '${name}';\nexport type Api = typeof api;\n`,
   );
-  const tsc = (types) => {
+  const tsc = (types, typeRoots) => {
     const compilerOptions = {
       noEmit: true,
       strict: true,
@@ -141,6 +141,7 @@ function typesProblems(name, pkg, project) {
       target: 'ES2022',
       lib: ['ES2023'],
       types,
+      ...(typeRoots ? { typeRoots } : {}),
     };
     writeFileSync(
       join(project, 'tsconfig.json'),
@@ -161,16 +162,33 @@ function typesProblems(name, pkg, project) {
       );
     }
   }
-  const typesNode = rootManifest.devDependencies['@types/node'];
-  run(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', `@types/node@${typesNode}`],
-    {
-      cwd: project,
-    },
-  );
-  tsc(['node']);
-  return `needs @types/node, as its README says; compiles with @types/node@${typesNode}`;
+  tsc(['node'], [typesNodeRoot()]);
+  return `needs @types/node, as its README says; compiles with @types/node@${TYPES_NODE}`;
+}
+
+/** The @types/node the repo builds with. */
+const TYPES_NODE = rootManifest.devDependencies['@types/node'];
+let typesNodeDir;
+
+/**
+ * A `typeRoots` entry holding @types/node, installed once for every package (outside the
+ * probe projects, so the compile without it cannot find it by walking up).
+ */
+function typesNodeRoot() {
+  if (typesNodeDir === undefined) {
+    const dir = join(work, 'types-node');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), '{"name":"types-node","private":true}\n');
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', `@types/node@${TYPES_NODE}`],
+      {
+        cwd: dir,
+      },
+    );
+    typesNodeDir = join(dir, 'node_modules', '@types');
+  }
+  return typesNodeDir;
 }
 
 const packages = publishablePackages();

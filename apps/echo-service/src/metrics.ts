@@ -157,6 +157,53 @@ const PER_ENDPOINT: readonly [string, MetricDefinition['type'], keyof EndpointCo
     ],
   ];
 
+/** The bulk endpoint's own figures, read from its `detail`: `[name, type, field, help]`. */
+const BULK: readonly [
+  string,
+  MetricDefinition['type'],
+  (
+    | 'arrays'
+    | 'arrayBytes'
+    | 'memoryInUse'
+    | 'memoryBudget'
+    | 'admissionWaiting'
+    | 'admissionRefusals'
+  ),
+  string,
+][] = [
+  ['bulk_arrays_total', 'counter', 'arrays', 'Arrays the bulk endpoint received completely.'],
+  [
+    'bulk_array_bytes_total',
+    'counter',
+    'arrayBytes',
+    'Body bytes of the arrays the bulk endpoint received completely (data only, without .npy headers).',
+  ],
+  [
+    'bulk_memory_in_use_bytes',
+    'gauge',
+    'memoryInUse',
+    'Bytes of bulk arrays admitted now (held until echoed and checksummed), out of the memory budget.',
+  ],
+  [
+    'bulk_memory_budget_bytes',
+    'gauge',
+    'memoryBudget',
+    'The bulk memory budget (--bulk-memory): bytes of arrays admitted at once over all connections.',
+  ],
+  [
+    'bulk_admission_waiting',
+    'gauge',
+    'admissionWaiting',
+    'Bulk arrays waiting now for room in the memory budget.',
+  ],
+  [
+    'bulk_admission_refusals_total',
+    'counter',
+    'admissionRefusals',
+    'Bulk arrays refused: over --max-bulk-bytes, the header limit or the memory budget.',
+  ],
+];
+
 const METRICS: readonly MetricDefinition[] = [
   ...PER_ENDPOINT.map(
     ([name, type, field, help]): MetricDefinition => ({
@@ -173,42 +220,14 @@ const METRICS: readonly MetricDefinition[] = [
     help: 'Datagrams the udp endpoint dropped because too many were being handled at once.',
     read: (stats) => stats.endpoints.udp?.detail.dropped ?? 0,
   },
-  {
-    name: 'bulk_arrays_total',
-    type: 'counter',
-    help: 'Arrays the bulk endpoint received completely.',
-    read: (stats) => stats.endpoints.bulk?.detail.arrays ?? 0,
-  },
-  {
-    name: 'bulk_array_bytes_total',
-    type: 'counter',
-    help: 'Body bytes of the arrays the bulk endpoint received completely (data only, without .npy headers).',
-    read: (stats) => stats.endpoints.bulk?.detail.arrayBytes ?? 0,
-  },
-  {
-    name: 'bulk_memory_in_use_bytes',
-    type: 'gauge',
-    help: 'Bytes of bulk arrays admitted now (held until echoed and checksummed), out of the memory budget.',
-    read: (stats) => stats.endpoints.bulk?.detail.memoryInUse ?? 0,
-  },
-  {
-    name: 'bulk_memory_budget_bytes',
-    type: 'gauge',
-    help: 'The bulk memory budget (--bulk-memory): bytes of arrays admitted at once over all connections.',
-    read: (stats) => stats.endpoints.bulk?.detail.memoryBudget ?? 0,
-  },
-  {
-    name: 'bulk_admission_waiting',
-    type: 'gauge',
-    help: 'Bulk arrays waiting now for room in the memory budget.',
-    read: (stats) => stats.endpoints.bulk?.detail.admissionWaiting ?? 0,
-  },
-  {
-    name: 'bulk_admission_refusals_total',
-    type: 'counter',
-    help: 'Bulk arrays refused: over --max-bulk-bytes, the header limit or the memory budget.',
-    read: (stats) => stats.endpoints.bulk?.detail.admissionRefusals ?? 0,
-  },
+  ...BULK.map(
+    ([name, type, field, help]): MetricDefinition => ({
+      name,
+      type,
+      help,
+      read: (stats) => stats.endpoints.bulk?.detail[field] ?? 0,
+    }),
+  ),
   {
     name: 'bulk_checksums_total',
     type: 'counter',

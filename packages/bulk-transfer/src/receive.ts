@@ -242,7 +242,7 @@ export async function readArrayBody(
  * True for a stream that ended cleanly before the first byte of the next message: the
  * peer closed between arrays (a reset or an error is not a clean end).
  */
-export function isCleanEnd(error: unknown): boolean {
+function isCleanEnd(error: unknown): boolean {
   if (!isTransferInterruption(error)) return false;
   if (error.code !== 'ERR_TRANSFER_INCOMPLETE' || error.bytesTransferred !== 0) return false;
   const cause = (error as { cause?: { code?: unknown } }).cause;
