@@ -1,7 +1,7 @@
 /**
  * One message connection, like Python's `multiprocessing.connection.Connection`: whole
  * messages in multiprocessing's framing, raw (`sendBytes` / `recvBytes`) or as JS values
- * in V8's structured serialization (`send` / `recv`).
+ * (`send` / `recv`) in the connection's codec: V8's structured serialization, or pickles.
  */
 import type { Socket } from 'node:net';
 import { deserialize, serialize } from 'node:v8';
@@ -22,6 +22,9 @@ import {
 } from './errors.js';
 import { decodeLongHeader, decodeShortHeader, encodeHeader, MAX_SHORT_LENGTH } from './framing.js';
 import { type ConnectionOptions, resolveConnectionOptions } from './options.js';
+import { decodeWith } from './pickle/decode.js';
+import { encodeWith } from './pickle/encode.js';
+import type { ResolvedPickleOptions } from './pickle/values.js';
 
 /**
  * @internal A server tells a connection why its lifecycle is ending it (idle, handshake
@@ -64,6 +67,8 @@ export class Connection implements MessageConnection {
   readonly #timeout: number;
   readonly #writeHighWaterMark: number;
   readonly #sendTimeout: number;
+  /** The pickle codec's options, or undefined with V8 serialization. */
+  readonly #pickle: ResolvedPickleOptions | undefined;
   #closed = false;
   #failure: NetError | undefined;
   /** Why a server's lifecycle closed (or is closing) the connection. */
@@ -97,6 +102,7 @@ export class Connection implements MessageConnection {
     this.#timeout = resolved.timeout;
     this.#writeHighWaterMark = resolved.writeHighWaterMark;
     this.#sendTimeout = resolved.sendTimeout;
+    this.#pickle = resolved.codec === 'pickle' ? resolved.pickle : undefined;
     socket.on('error', () => undefined); // reported to the pending and next calls instead
     socket.on('drain', this.#onDrain);
     socket.once('close', this.#onClose);
@@ -123,18 +129,25 @@ export class Connection implements MessageConnection {
     return this.socket.remotePort;
   }
 
+  /** What `send()` / `recv()` speak (the `codec` option). */
+  get codec(): 'v8' | 'pickle' {
+    return this.#pickle === undefined ? 'v8' : 'pickle';
+  }
+
   /**
-   * Sends `value` as one message, serialized with `v8.serialize` (the structured clone
-   * algorithm: Map, Set, Date, RegExp, typed arrays, nested objects, cycles). Only a Node
-   * peer's `recv()` can read it; Python's pickle is not spoken. Rejects with
-   * `ERR_SERIALIZE`, `ERR_MESSAGE_TOO_LARGE` or `ERR_CONNECTION_CLOSED`.
+   * Sends `value` as one message. With `codec: 'v8'` (the default) it is serialized with
+   * `v8.serialize` (the structured clone algorithm: Map, Set, Date, RegExp, typed arrays,
+   * nested objects, cycles), which only a Node peer's `recv()` reads. With `codec: 'pickle'`
+   * it is a pickle that Python's `conn.recv()` loads (see `encodePickle` for the types).
+   * Rejects with `ERR_SERIALIZE` (a value with no form in the codec; nothing is sent),
+   * `ERR_PICKLE_LIMIT`, `ERR_MESSAGE_TOO_LARGE` or `ERR_CONNECTION_CLOSED`.
    */
   send(value: unknown): Promise<void> {
-    let body: Buffer;
+    let body: Uint8Array;
     try {
-      body = serialize(value);
+      body = this.#pickle === undefined ? serialize(value) : encodeWith(value, this.#pickle);
     } catch (error) {
-      return Promise.reject(new SerializeError(error));
+      return Promise.reject(error instanceof NetError ? error : new SerializeError(error));
     }
     return this.sendBytes(body);
   }
@@ -175,12 +188,16 @@ export class Connection implements MessageConnection {
   }
 
   /**
-   * Resolves with the next message's value (`v8.deserialize` of its bytes). Rejects with
-   * `ERR_DESERIALIZE` for bytes that are not a serialized value (raw bytes, a Python pickle:
-   * read those with `recvBytes()`; the connection stays usable), and as `recvBytes()` does.
+   * Resolves with the next message's value, decoded by the connection's codec:
+   * `v8.deserialize`, or with `codec: 'pickle'` the pickle Python's `conn.send(obj)` wrote
+   * (see `decodePickle` for the types). Rejects with `ERR_DESERIALIZE` for bytes the codec
+   * cannot read (raw bytes, the other codec's format), `ERR_PICKLE_UNSAFE` for a pickle that
+   * would import or call code, `ERR_PICKLE_LIMIT` past the pickle limits (in each case the
+   * message was consumed and the connection stays usable), and as `recvBytes()` does.
    */
   async recv<T = unknown>(options?: RecvOptions): Promise<T> {
     const body = await this.recvBytes(options);
+    if (this.#pickle !== undefined) return decodeWith(body, this.#pickle) as T;
     try {
       return deserialize(body) as T;
     } catch (error) {

@@ -54,6 +54,8 @@ export {
   ListenerClosedError,
   MessageTooLargeError,
   NetError,
+  PickleLimitError,
+  PickleUnsafeError,
   SendTimeoutError,
   SerializeError,
   TimeoutError,
@@ -71,6 +73,15 @@ export {
   type EndpointOptions,
   IPC_DEFAULTS,
 } from './options.js';
+export { decodePickle } from './pickle/decode.js';
+export { encodePickle } from './pickle/encode.js';
+export {
+  asTuple,
+  isTuple,
+  PICKLE_DEFAULTS,
+  type PickleOptions,
+  tuple,
+} from './pickle/values.js';
 export {
   createIpcServer,
   IPC_SERVER_DEFAULTS,

@@ -5,6 +5,12 @@
 import { checkByteSize, checkMs, InvalidArgumentError, withDefaults } from '@net/core';
 import { CHALLENGE_DEFAULTS, type MultiprocessingDigest, type SecretKey } from '@net/hmac-auth';
 import { AuthkeyRequiredError } from './errors.js';
+import {
+  PICKLE_DEFAULTS,
+  type PickleOptions,
+  type ResolvedPickleOptions,
+  resolvePickleOptions,
+} from './pickle/values.js';
 import type { IpcServerOptions } from './server.js';
 
 /** Defaults of every {@link ConnectionOptions} and {@link EndpointOptions} field. */
@@ -31,6 +37,10 @@ export const IPC_DEFAULTS = {
   backlog: 511,
   /** Digests accepted from the peer: Python 3.12's list, `md5` included for ≤ 3.11 peers. */
   acceptDigests: CHALLENGE_DEFAULTS.acceptDigests,
+  /** What `send()` / `recv()` speak: V8 serialization, for Node peers. */
+  codec: 'v8' as 'v8' | 'pickle',
+  /** The pickle codec's options ({@link PICKLE_DEFAULTS}). */
+  pickle: PICKLE_DEFAULTS,
 } as const satisfies Required<
   // Every option of every endpoint has its default here, except where to go and the key.
   Omit<EndpointOptions, 'host' | 'port' | 'path' | 'authkey'> &
@@ -51,12 +61,25 @@ export interface ConnectionOptions {
    * `ERR_TIMEOUT` (`SendTimeoutError`) and the connection is destroyed. `0` = none.
    */
   sendTimeout?: number | undefined;
+  /**
+   * What `send()` / `recv()` speak: `'v8'` (V8 serialization: Map, Date, typed arrays...,
+   * Node peers only) or `'pickle'` (Python's `conn.send(obj)` / `conn.recv()`: data types
+   * only, nothing that imports or calls). `sendBytes()` / `recvBytes()` are the same with both.
+   */
+  codec?: 'v8' | 'pickle' | undefined;
+  /** Options of the pickle codec: how dicts decode, and its limits. */
+  pickle?: PickleOptions | undefined;
 }
 
 /** Connection options after defaults. */
-export type ResolvedConnectionOptions = Required<{
-  [K in keyof ConnectionOptions]: number;
-}>;
+export interface ResolvedConnectionOptions {
+  maxMessageSize: number;
+  timeout: number;
+  writeHighWaterMark: number;
+  sendTimeout: number;
+  codec: 'v8' | 'pickle';
+  pickle: ResolvedPickleOptions;
+}
 
 /** Applies the defaults (`undefined` = the default) and checks the values. */
 export function resolveConnectionOptions(
@@ -67,11 +90,18 @@ export function resolveConnectionOptions(
   checkMs('timeout', merged.timeout);
   checkByteSize('writeHighWaterMark', merged.writeHighWaterMark);
   checkMs('sendTimeout', merged.sendTimeout);
+  if (merged.codec !== 'v8' && merged.codec !== 'pickle') {
+    throw new InvalidArgumentError(
+      `codec must be 'v8' or 'pickle', got ${JSON.stringify(merged.codec)}`,
+    );
+  }
   return {
     maxMessageSize: merged.maxMessageSize,
     timeout: merged.timeout,
     writeHighWaterMark: merged.writeHighWaterMark,
     sendTimeout: merged.sendTimeout,
+    codec: merged.codec,
+    pickle: resolvePickleOptions(merged.pickle),
   };
 }
 

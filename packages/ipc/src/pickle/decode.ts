@@ -1,0 +1,913 @@
+/**
+ * A pickle reader that implements the data opcodes only (protocols 0 to 5, as Python's
+ * `pickle.loads` reads them). Opcodes that would import or call something are refused where
+ * they stand: nothing a pickle names is ever looked up. Python's protocols 2 to 4 spell
+ * `bytes`, `bytearray`, `set` and `frozenset` as a call of a builtin (`GLOBAL` + `REDUCE`);
+ * those five names are recognised and built here, by fixed code, and every other name is
+ * refused. The machine is iterative (no JS recursion), so no pickle can overflow the stack.
+ */
+import { DeserializeError, PickleLimitError, PickleUnsafeError } from '../errors.js';
+import {
+  asTuple,
+  isHashable,
+  isTuple,
+  type PickleOptions,
+  type ResolvedPickleOptions,
+  resolvePickleOptions,
+  tuple,
+} from './values.js';
+
+/** A malformed pickle: becomes a `DeserializeError` (its `cause`). */
+class PickleFormatError extends Error {}
+
+/** Opcodes that import or call: refused by name. */
+const UNSAFE: Record<number, string> = {
+  80: 'PERSID',
+  81: 'BINPERSID',
+  82: 'REDUCE',
+  98: 'BUILD',
+  99: 'GLOBAL',
+  105: 'INST',
+  111: 'OBJ',
+  129: 'NEWOBJ',
+  130: 'EXT1',
+  131: 'EXT2',
+  132: 'EXT4',
+  146: 'NEWOBJ_EX',
+  147: 'STACK_GLOBAL',
+};
+
+/** The builtins protocols 2 to 4 call for data types, built here instead. */
+type ConstructorKind = 'bytes' | 'bytearray' | 'set' | 'frozenset' | 'encode';
+
+/** What `GLOBAL` pushes for an allowed name: only `REDUCE` may consume it. */
+class Constructor {
+  constructor(
+    readonly kind: ConstructorKind,
+    readonly label: string,
+    readonly opcode: string,
+    readonly offset: number,
+  ) {}
+}
+
+const ALLOWED_GLOBALS = new Map<string, ConstructorKind>([
+  ['builtins.bytes', 'bytes'],
+  ['builtins.bytearray', 'bytearray'],
+  ['builtins.set', 'set'],
+  ['builtins.frozenset', 'frozenset'],
+  // Python 2's module name, which Python 3 maps to builtins (pickle's fix_imports).
+  ['__builtin__.bytes', 'bytes'],
+  ['__builtin__.bytearray', 'bytearray'],
+  ['__builtin__.set', 'set'],
+  ['__builtin__.frozenset', 'frozenset'],
+  // Protocol 2's spelling of bytes: _codecs.encode(str, 'latin1').
+  ['_codecs.encode', 'encode'],
+]);
+
+/** Per plain-object dict (dicts: 'object'): so it can become a Map if a non-str key comes. */
+interface DictInfo {
+  ordinal: number;
+  memoIndex: number;
+  /** Another reference to it exists (memo get, DUP, a second PUT): it cannot be swapped. */
+  escaped: boolean;
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes one pickle as Python's `pickle.loads` would, into JS values: `None`→`null`,
+ * `bool`→boolean, `int`→number (a safe integer) or bigint, `float`→number, `str`→string,
+ * `bytes`/`bytearray`→`Uint8Array`, `list`→array, `tuple`→array marked as a tuple
+ * (`isTuple`), `dict`→plain object or `Map` (`dicts`), `set`/`frozenset`→`Set`. Shared and
+ * recursive references stay shared and recursive. Throws `ERR_PICKLE_UNSAFE`
+ * ({@link PickleUnsafeError}) for an opcode that imports or calls, `ERR_PICKLE_LIMIT`
+ * ({@link PickleLimitError}) past `maxDepth` / `maxContainers`, and `ERR_DESERIALIZE`
+ * ({@link DeserializeError}) for a malformed, truncated or unsupported pickle.
+ */
+export function decodePickle(bytes: Uint8Array, options?: PickleOptions): unknown {
+  return decodeWith(bytes, resolvePickleOptions(options));
+}
+
+/** {@link decodePickle} with options resolved once (a connection's). */
+export function decodeWith(bytes: Uint8Array, resolved: ResolvedPickleOptions): unknown {
+  try {
+    const first = new PickleReader(bytes, resolved.dicts, resolved.maxContainers, undefined);
+    let result = first.run();
+    if (first.mapOrdinals !== undefined) {
+      // A str-keyed dict got a non-str key after a second reference to it was handed out:
+      // read again, building those dicts as Maps from the start (one more pass at most).
+      const second = new PickleReader(
+        bytes,
+        resolved.dicts,
+        resolved.maxContainers,
+        first.mapOrdinals,
+      );
+      result = second.run();
+    }
+    if (first.constructors > 0 || first.containers > resolved.maxDepth) {
+      checkGraph(result, resolved.maxDepth);
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof PickleFormatError || error instanceof RangeError) {
+      throw new DeserializeError(error, bytes, 'pickle');
+    }
+    throw error;
+  }
+}
+
+class PickleReader {
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #buffer: Buffer;
+  readonly #objectDicts: boolean;
+  readonly #maxContainers: number;
+  /** Ordinals of the dicts to build as Maps from the start (the second pass). */
+  readonly #forceMap: Set<number> | undefined;
+  #pos = 0;
+  readonly #stack: unknown[] = [];
+  readonly #marks: number[] = [];
+  readonly #memo: unknown[] = [];
+  #memoCount = 0;
+  #dictCount = 0;
+  readonly #dicts = new Map<object, DictInfo>();
+  /** Containers built (checked against maxContainers; past maxDepth the graph is walked). */
+  containers = 0;
+  /** Allowed GLOBALs seen: the result is walked to make sure none is left as a value. */
+  constructors = 0;
+  /** Set when a second pass is needed (see decodePickle). */
+  mapOrdinals: Set<number> | undefined;
+
+  constructor(
+    bytes: Uint8Array,
+    dicts: 'object' | 'map',
+    maxContainers: number,
+    forceMap: Set<number> | undefined,
+  ) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#objectDicts = dicts === 'object';
+    this.#maxContainers = maxContainers;
+    this.#forceMap = forceMap;
+  }
+
+  run(): unknown {
+    const bytes = this.#bytes;
+    const view = this.#view;
+    const stack = this.#stack;
+    const end = bytes.byteLength;
+    for (;;) {
+      if (this.#pos >= end) throw new PickleFormatError('it ends before the STOP opcode');
+      const at = this.#pos;
+      const op = bytes[this.#pos++]!;
+      switch (op) {
+        case 0x2e: // STOP
+          if (stack.length === 0) throw new PickleFormatError('STOP with an empty stack');
+          return stack.pop();
+        case 0x80: {
+          // PROTO
+          const version = this.#take(1, 'PROTO');
+          if (bytes[version]! > 5) {
+            throw new PickleFormatError(`unsupported pickle protocol ${bytes[version]}`);
+          }
+          break;
+        }
+        case 0x95: // FRAME: framing is a reading hint; the whole message is here already
+          this.#length(this.#take(8, 'FRAME'), 'FRAME');
+          break;
+        case 0x28: // MARK
+          this.#marks.push(stack.length);
+          break;
+        case 0x30: // POP
+          if (stack.length > 0) stack.pop();
+          else this.#popMark('POP');
+          break;
+        case 0x31: // POP_MARK
+          stack.length = this.#popMark('POP_MARK');
+          break;
+        case 0x32: // DUP
+          stack.push(this.#escape(this.#top('DUP')));
+          break;
+        case 0x4e: // NONE
+          stack.push(null);
+          break;
+        case 0x88: // NEWTRUE
+          stack.push(true);
+          break;
+        case 0x89: // NEWFALSE
+          stack.push(false);
+          break;
+        case 0x4b: // BININT1
+          stack.push(bytes[this.#take(1, 'BININT1')]);
+          break;
+        case 0x4d: // BININT2
+          stack.push(view.getUint16(this.#take(2, 'BININT2'), true));
+          break;
+        case 0x4a: // BININT
+          stack.push(view.getInt32(this.#take(4, 'BININT'), true));
+          break;
+        case 0x8a: {
+          // LONG1
+          const n = bytes[this.#take(1, 'LONG1')]!;
+          stack.push(this.#long(this.#take(n, 'LONG1'), n));
+          break;
+        }
+        case 0x8b: {
+          // LONG4
+          const n = view.getInt32(this.#take(4, 'LONG4'), true);
+          if (n < 0) throw new PickleFormatError(`LONG4 with a negative length at byte ${at}`);
+          stack.push(this.#long(this.#take(n, 'LONG4'), n));
+          break;
+        }
+        case 0x47: // BINFLOAT
+          stack.push(view.getFloat64(this.#take(8, 'BINFLOAT'), false));
+          break;
+        case 0x49: // INT (protocol 0): I00 / I01 are the bools
+          stack.push(this.#textInt(this.#line('INT'), true));
+          break;
+        case 0x4c: // LONG (protocol 0)
+          stack.push(this.#textInt(this.#line('LONG').replace(/L$/, ''), false));
+          break;
+        case 0x46: // FLOAT (protocol 0)
+          stack.push(textFloat(this.#line('FLOAT')));
+          break;
+        case 0x8c: {
+          // SHORT_BINUNICODE
+          const n = bytes[this.#take(1, 'SHORT_BINUNICODE')]!;
+          stack.push(this.#utf8(this.#take(n, 'SHORT_BINUNICODE'), n));
+          break;
+        }
+        case 0x58: {
+          // BINUNICODE
+          const n = view.getUint32(this.#take(4, 'BINUNICODE'), true);
+          stack.push(this.#utf8(this.#take(n, 'BINUNICODE'), n));
+          break;
+        }
+        case 0x8d: {
+          // BINUNICODE8
+          const n = this.#length(this.#take(8, 'BINUNICODE8'), 'BINUNICODE8');
+          stack.push(this.#utf8(this.#take(n, 'BINUNICODE8'), n));
+          break;
+        }
+        case 0x56: // UNICODE (protocol 0): raw-unicode-escape
+          stack.push(rawUnicodeEscape(this.#lineBytes('UNICODE')));
+          break;
+        case 0x55: {
+          // SHORT_BINSTRING: a Python 2 str, read as ASCII (pickle.loads' default)
+          const n = bytes[this.#take(1, 'SHORT_BINSTRING')]!;
+          stack.push(ascii(bytes.subarray(this.#take(n, 'SHORT_BINSTRING'), this.#pos)));
+          break;
+        }
+        case 0x54: {
+          // BINSTRING
+          const n = view.getInt32(this.#take(4, 'BINSTRING'), true);
+          if (n < 0) throw new PickleFormatError(`BINSTRING with a negative length at byte ${at}`);
+          stack.push(ascii(bytes.subarray(this.#take(n, 'BINSTRING'), this.#pos)));
+          break;
+        }
+        case 0x53: // STRING (protocol 0): a quoted Python 2 str literal
+          stack.push(ascii(escapeDecode(this.#line('STRING'))));
+          break;
+        case 0x43: {
+          // SHORT_BINBYTES
+          const n = bytes[this.#take(1, 'SHORT_BINBYTES')]!;
+          stack.push(this.#copy(this.#take(n, 'SHORT_BINBYTES'), n));
+          break;
+        }
+        case 0x42: {
+          // BINBYTES
+          const n = view.getUint32(this.#take(4, 'BINBYTES'), true);
+          stack.push(this.#copy(this.#take(n, 'BINBYTES'), n));
+          break;
+        }
+        case 0x8e: {
+          // BINBYTES8
+          const n = this.#length(this.#take(8, 'BINBYTES8'), 'BINBYTES8');
+          stack.push(this.#copy(this.#take(n, 'BINBYTES8'), n));
+          break;
+        }
+        case 0x96: {
+          // BYTEARRAY8
+          const n = this.#length(this.#take(8, 'BYTEARRAY8'), 'BYTEARRAY8');
+          stack.push(this.#copy(this.#take(n, 'BYTEARRAY8'), n));
+          break;
+        }
+        case 0x97: // NEXT_BUFFER
+          throw new PickleFormatError(
+            `NEXT_BUFFER at byte ${at}: out-of-band buffers (protocol 5) are not supported`,
+          );
+        case 0x98: // READONLY_BUFFER: a no-op on bytes
+          if (!(this.#top('READONLY_BUFFER') instanceof Uint8Array)) {
+            throw new PickleFormatError(`READONLY_BUFFER on a non-buffer at byte ${at}`);
+          }
+          break;
+        case 0x5d: // EMPTY_LIST
+          stack.push(this.#container([]));
+          break;
+        case 0x6c: // LIST
+          stack.push(this.#container(this.#popItems('LIST')));
+          break;
+        case 0x29: // EMPTY_TUPLE
+          stack.push(this.#container(tuple()));
+          break;
+        case 0x74: // TUPLE
+          stack.push(this.#container(asTuple(this.#popItems('TUPLE'))));
+          break;
+        case 0x85: // TUPLE1
+          this.#need(1, 'TUPLE1');
+          stack.push(this.#container(tuple(stack.pop())));
+          break;
+        case 0x86: {
+          // TUPLE2
+          this.#need(2, 'TUPLE2');
+          const b = stack.pop();
+          stack.push(this.#container(tuple(stack.pop(), b)));
+          break;
+        }
+        case 0x87: {
+          // TUPLE3
+          this.#need(3, 'TUPLE3');
+          const c = stack.pop();
+          const b = stack.pop();
+          stack.push(this.#container(tuple(stack.pop(), b, c)));
+          break;
+        }
+        case 0x7d: // EMPTY_DICT
+          stack.push(this.#newDict());
+          break;
+        case 0x64: {
+          // DICT
+          const items = this.#popItems('DICT');
+          if (items.length % 2 !== 0) throw new PickleFormatError(`DICT with an odd item count`);
+          stack.push(this.#newDict());
+          this.#setItems(stack.length - 1, items, 0, 'DICT');
+          break;
+        }
+        case 0x8f: // EMPTY_SET
+          stack.push(this.#container(new Set()));
+          break;
+        case 0x91: // FROZENSET
+          stack.push(this.#container(toSet(this.#popItems('FROZENSET'), 'FROZENSET')));
+          break;
+        case 0x61: {
+          // APPEND
+          this.#need(2, 'APPEND');
+          const value = stack.pop();
+          this.#list(stack[stack.length - 1], 'APPEND').push(value);
+          break;
+        }
+        case 0x65: {
+          // APPENDS
+          const mark = this.#popMark('APPENDS');
+          if (mark === 0) throw new PickleFormatError('APPENDS with no list under its MARK');
+          const list = this.#list(stack[mark - 1], 'APPENDS');
+          for (let i = mark; i < stack.length; i++) list.push(stack[i]);
+          stack.length = mark;
+          break;
+        }
+        case 0x73: {
+          // SETITEM
+          this.#need(3, 'SETITEM');
+          const items = stack.splice(stack.length - 2, 2);
+          this.#setItems(stack.length - 1, items, 0, 'SETITEM');
+          break;
+        }
+        case 0x75: {
+          // SETITEMS
+          const mark = this.#popMark('SETITEMS');
+          if (mark === 0 || (stack.length - mark) % 2 !== 0) {
+            throw new PickleFormatError(
+              `SETITEMS at byte ${at} without a dict and key-value pairs`,
+            );
+          }
+          this.#setItems(mark - 1, stack, mark, 'SETITEMS');
+          stack.length = mark;
+          break;
+        }
+        case 0x90: {
+          // ADDITEMS
+          const mark = this.#popMark('ADDITEMS');
+          const set = stack[mark - 1];
+          if (mark === 0 || !(set instanceof Set)) {
+            throw new PickleFormatError(`ADDITEMS at byte ${at} without a set under its MARK`);
+          }
+          for (let i = mark; i < stack.length; i++) addHashable(set, stack[i], 'ADDITEMS');
+          stack.length = mark;
+          break;
+        }
+        case 0x68: // BINGET
+          this.#get(bytes[this.#take(1, 'BINGET')]!, at);
+          break;
+        case 0x6a: // LONG_BINGET
+          this.#get(view.getUint32(this.#take(4, 'LONG_BINGET'), true), at);
+          break;
+        case 0x67: // GET
+          this.#get(this.#lineIndex('GET'), at);
+          break;
+        case 0x71: // BINPUT
+          this.#put(bytes[this.#take(1, 'BINPUT')]!);
+          break;
+        case 0x72: // LONG_BINPUT
+          this.#put(view.getUint32(this.#take(4, 'LONG_BINPUT'), true));
+          break;
+        case 0x70: // PUT
+          this.#put(this.#lineIndex('PUT'));
+          break;
+        case 0x94: // MEMOIZE
+          this.#put(this.#memoCount);
+          break;
+        case 0x63: {
+          // GLOBAL: two lines, module and name
+          const module = this.#line('GLOBAL');
+          this.#global(module, this.#line('GLOBAL'), 'GLOBAL', at);
+          break;
+        }
+        case 0x93: {
+          // STACK_GLOBAL
+          this.#need(2, 'STACK_GLOBAL');
+          const name = stack.pop();
+          const module = stack.pop();
+          if (typeof module !== 'string' || typeof name !== 'string') {
+            throw new PickleUnsafeError('STACK_GLOBAL', at);
+          }
+          this.#global(module, name, 'STACK_GLOBAL', at);
+          break;
+        }
+        case 0x52: {
+          // REDUCE: only on one of the allowed builtins
+          this.#need(2, 'REDUCE');
+          const args = stack.pop();
+          const callable = stack[stack.length - 1];
+          if (!(callable instanceof Constructor)) throw new PickleUnsafeError('REDUCE', at);
+          stack[stack.length - 1] = this.#construct(callable, args, at);
+          break;
+        }
+        default: {
+          const unsafe = UNSAFE[op];
+          if (unsafe !== undefined) throw new PickleUnsafeError(unsafe, at);
+          throw new PickleFormatError(
+            `unknown opcode 0x${op.toString(16).padStart(2, '0')} at byte ${at}`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Claims `n` bytes of argument; returns where they start. */
+  #take(n: number, opcode: string): number {
+    const start = this.#pos;
+    if (n > this.#bytes.byteLength - start) {
+      throw new PickleFormatError(
+        `it is truncated: ${opcode} at byte ${start - 1} needs ${n} more bytes, ` +
+          `${this.#bytes.byteLength - start} are left`,
+      );
+    }
+    this.#pos = start + n;
+    return start;
+  }
+
+  /** An 8-byte little-endian length, which must fit in what is left of the message. */
+  #length(start: number, opcode: string): number {
+    const n = this.#view.getBigUint64(start, true);
+    const left = this.#bytes.byteLength - this.#pos;
+    if (n > BigInt(left)) {
+      throw new PickleFormatError(
+        `it is truncated: ${opcode} announces ${n} bytes, ${left} are left`,
+      );
+    }
+    return Number(n);
+  }
+
+  /** A protocol 0 argument: the bytes up to the next newline. */
+  #lineBytes(opcode: string): Uint8Array {
+    const bytes = this.#bytes;
+    const start = this.#pos;
+    const newline = bytes.indexOf(0x0a, start);
+    if (newline < 0) throw new PickleFormatError(`it is truncated: ${opcode} has no newline`);
+    this.#pos = newline + 1;
+    return bytes.subarray(start, newline);
+  }
+
+  #line(opcode: string): string {
+    return ascii(this.#lineBytes(opcode));
+  }
+
+  #lineIndex(opcode: string): number {
+    const text = this.#line(opcode);
+    if (!/^\d{1,10}$/.test(text)) throw new PickleFormatError(`${opcode} with a bad index`);
+    return Number(text);
+  }
+
+  #need(count: number, opcode: string): void {
+    const marks = this.#marks;
+    const floor = marks.length > 0 ? marks[marks.length - 1]! : 0;
+    if (this.#stack.length - floor < count) {
+      throw new PickleFormatError(`${opcode} at byte ${this.#pos - 1} with too few stack items`);
+    }
+  }
+
+  #top(opcode: string): unknown {
+    this.#need(1, opcode);
+    return this.#stack[this.#stack.length - 1];
+  }
+
+  #popMark(opcode: string): number {
+    const mark = this.#marks.pop();
+    if (mark === undefined) throw new PickleFormatError(`${opcode} without a MARK`);
+    return mark;
+  }
+
+  /** The items above the last MARK, taken off the stack. */
+  #popItems(opcode: string): unknown[] {
+    const mark = this.#popMark(opcode);
+    return this.#stack.splice(mark);
+  }
+
+  #container<T>(value: T): T {
+    if (++this.containers > this.#maxContainers) {
+      throw new PickleLimitError('maxContainers', this.#maxContainers, 'received');
+    }
+    return value;
+  }
+
+  #list(target: unknown, opcode: string): unknown[] {
+    if (!Array.isArray(target) || isTuple(target)) {
+      throw new PickleFormatError(`${opcode} at byte ${this.#pos - 1} on something not a list`);
+    }
+    return target;
+  }
+
+  #newDict(): object {
+    const ordinal = this.#dictCount++;
+    if (!this.#objectDicts || this.#forceMap?.has(ordinal)) return this.#container(new Map());
+    const dict = this.#container({});
+    this.#dicts.set(dict, { ordinal, memoIndex: -1, escaped: false });
+    return dict;
+  }
+
+  /** Sets `items[from..]` as key-value pairs into the dict at `stack[slot]`. */
+  #setItems(slot: number, items: unknown[], from: number, opcode: string): void {
+    let dict = this.#stack[slot];
+    if (!(dict instanceof Map)) {
+      const info = typeof dict === 'object' && dict !== null ? this.#dicts.get(dict) : undefined;
+      if (info === undefined) {
+        throw new PickleFormatError(`${opcode} at byte ${this.#pos - 1} on something not a dict`);
+      }
+      const object = dict as Record<string, unknown>;
+      let i = from;
+      for (; i < items.length; i += 2) {
+        const key = items[i];
+        if (typeof key !== 'string') break;
+        if (key === '__proto__') {
+          // An own property, never the prototype.
+          Object.defineProperty(object, key, {
+            value: items[i + 1],
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        } else object[key] = items[i + 1];
+      }
+      if (i === items.length) return;
+      // A key that is not a str: this dict is a Map after all.
+      dict = this.#toMap(slot, object, info);
+      from = i;
+    }
+    const map = dict as Map<unknown, unknown>;
+    for (let i = from; i < items.length; i += 2) {
+      const key = items[i];
+      if (!isHashable(key)) throw new PickleFormatError(`${opcode}: an unhashable dict key`);
+      map.set(key, items[i + 1]);
+    }
+  }
+
+  #toMap(slot: number, object: Record<string, unknown>, info: DictInfo): Map<unknown, unknown> {
+    const map = new Map<unknown, unknown>(Object.entries(object));
+    this.#stack[slot] = map;
+    if (info.memoIndex >= 0 && this.#memo[info.memoIndex] === object) {
+      this.#memo[info.memoIndex] = map;
+    }
+    this.#dicts.delete(object);
+    if (info.escaped) {
+      this.mapOrdinals ??= new Set(this.#forceMap);
+      this.mapOrdinals.add(info.ordinal);
+    }
+    return map;
+  }
+
+  /** Marks a plain-object dict as referenced twice (it can no longer be swapped for a Map). */
+  #escape(value: unknown): unknown {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const info = this.#dicts.get(value);
+      if (info !== undefined) info.escaped = true;
+    }
+    return value;
+  }
+
+  #get(index: number, at: number): void {
+    const value = this.#memo[index];
+    if (value === undefined) {
+      throw new PickleFormatError(`memo key ${index} not found (get at byte ${at})`);
+    }
+    this.#stack.push(this.#escape(value));
+  }
+
+  #put(index: number): void {
+    const value = this.#top('PUT');
+    if (this.#memo[index] === undefined) this.#memoCount++;
+    this.#memo[index] = value;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const info = this.#dicts.get(value);
+      if (info !== undefined) {
+        if (info.memoIndex < 0) info.memoIndex = index;
+        else info.escaped = true;
+      }
+    }
+  }
+
+  #global(module: string, name: string, opcode: string, at: number): void {
+    const label = `${module}.${name}`;
+    const kind = ALLOWED_GLOBALS.get(label);
+    if (kind === undefined) throw new PickleUnsafeError(opcode, at, label);
+    this.constructors++;
+    this.#stack.push(new Constructor(kind, label, opcode, at));
+  }
+
+  #construct(callable: Constructor, args: unknown, at: number): unknown {
+    if (!isTuple(args))
+      throw new PickleFormatError(`REDUCE at byte ${at} without an argument tuple`);
+    const [first, second] = args;
+    switch (callable.kind) {
+      case 'encode': // _codecs.encode(str, 'latin1'): protocol 2's bytes
+        if (
+          args.length === 2 &&
+          typeof first === 'string' &&
+          (second === 'latin1' || second === 'latin-1') &&
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: the latin-1 range
+          /^[\u0000-\u00ff]*$/.test(first)
+        ) {
+          return Uint8Array.from(first, (char) => char.charCodeAt(0));
+        }
+        break;
+      case 'bytes':
+      case 'bytearray':
+        if (args.length === 0) return new Uint8Array(0);
+        if (args.length === 1 && first instanceof Uint8Array) return first.slice();
+        break;
+      case 'set':
+      case 'frozenset':
+        if (args.length === 0) return this.#container(new Set());
+        if (args.length === 1 && Array.isArray(first)) {
+          return this.#container(toSet(first, callable.label));
+        }
+        break;
+    }
+    throw new PickleFormatError(
+      `REDUCE at byte ${at}: ${callable.label}() with unexpected arguments`,
+    );
+  }
+
+  /** A little-endian two's complement integer (LONG1 / LONG4). */
+  #long(start: number, n: number): number | bigint {
+    if (n === 0) return 0;
+    const bytes = this.#bytes;
+    if (n <= 6) {
+      // Fits a double exactly: no bigint.
+      let value = 0;
+      for (let i = n - 1; i >= 0; i--) value = value * 256 + bytes[start + i]!;
+      if (bytes[start + n - 1]! & 0x80) value -= 2 ** (8 * n);
+      return value;
+    }
+    const hex = this.#buffer.toString('hex', start, start + n);
+    let little = 0n;
+    // toString('hex') is in byte order; reverse the pairs to read little-endian.
+    let reversed = '';
+    for (let i = hex.length - 2; i >= 0; i -= 2) reversed += hex.slice(i, i + 2);
+    little = BigInt(`0x${reversed}`);
+    if (bytes[start + n - 1]! & 0x80) little -= 1n << BigInt(8 * n);
+    return narrow(little);
+  }
+
+  #textInt(text: string, bools: boolean): number | bigint | boolean {
+    if (bools && text === '00') return false;
+    if (bools && text === '01') return true;
+    if (!/^[+-]?\d+$/.test(text))
+      throw new PickleFormatError(`bad integer text ${JSON.stringify(text)}`);
+    return narrow(BigInt(text));
+  }
+
+  /** UTF-8 with Python's 'surrogatepass' (how pickle writes lone surrogates). */
+  #utf8(start: number, n: number): string {
+    const bytes = this.#bytes;
+    if (n < 24) {
+      // Short ASCII strings (dict keys, names) are cheaper built here than through C++.
+      let text = '';
+      let i = start;
+      const stop = start + n;
+      for (; i < stop; i++) {
+        const byte = bytes[i]!;
+        if (byte >= 0x80) break;
+        text += String.fromCharCode(byte);
+      }
+      if (i === stop) return text;
+    }
+    const text = this.#buffer.toString('utf8', start, start + n);
+    if (!text.includes('\ufffd')) return text;
+    return surrogatePassDecode(bytes.subarray(start, start + n));
+  }
+
+  #copy(start: number, n: number): Uint8Array {
+    return new Uint8Array(this.#bytes.subarray(start, start + n)); // a copy, never a view
+  }
+}
+
+function narrow(value: bigint): number | bigint {
+  return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
+}
+
+function toSet(items: unknown[], opcode: string): Set<unknown> {
+  const set = new Set<unknown>();
+  for (let i = 0; i < items.length; i++) addHashable(set, items[i], opcode);
+  return set;
+}
+
+function addHashable(set: Set<unknown>, item: unknown, opcode: string): void {
+  if (!isHashable(item)) throw new PickleFormatError(`${opcode}: an unhashable set item`);
+  set.add(item);
+}
+
+function ascii(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) {
+      throw new PickleFormatError(
+        "a Python 2 str with non-ASCII bytes (Python 3 reads those with encoding='bytes')",
+      );
+    }
+    text += String.fromCharCode(bytes[i]!);
+  }
+  return text;
+}
+
+/** Python's float(text) for protocol 0's FLOAT. */
+function textFloat(text: string): number {
+  const lower = text.trim().toLowerCase();
+  if (lower === 'nan' || lower === '+nan' || lower === '-nan') return Number.NaN;
+  if (/^[+]?inf(inity)?$/.test(lower)) return Number.POSITIVE_INFINITY;
+  if (/^-inf(inity)?$/.test(lower)) return Number.NEGATIVE_INFINITY;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(lower)) {
+    throw new PickleFormatError(`bad float text ${JSON.stringify(text)}`);
+  }
+  return Number(lower);
+}
+
+/** Protocol 0's UNICODE argument: latin-1 bytes with \uXXXX and \UXXXXXXXX escapes. */
+function rawUnicodeEscape(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x5c && (bytes[i + 1] === 0x75 || bytes[i + 1] === 0x55)) {
+      const digits = bytes[i + 1] === 0x75 ? 4 : 8;
+      const hex = String.fromCharCode(...bytes.subarray(i + 2, i + 2 + digits));
+      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== digits) {
+        throw new PickleFormatError('bad \\u escape in UNICODE');
+      }
+      const code = Number.parseInt(hex, 16);
+      if (code > 0x10ffff) throw new PickleFormatError('\\U escape past U+10FFFF in UNICODE');
+      text += String.fromCodePoint(code);
+      i += 1 + digits;
+    } else text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
+const ESCAPES: Record<string, number> = {
+  '\\': 0x5c,
+  "'": 0x27,
+  '"': 0x22,
+  a: 0x07,
+  b: 0x08,
+  f: 0x0c,
+  n: 0x0a,
+  r: 0x0d,
+  t: 0x09,
+  v: 0x0b,
+};
+
+/** Protocol 0's STRING argument: a quoted literal with Python's backslash escapes. */
+function escapeDecode(text: string): Uint8Array {
+  const quote = text[0];
+  if (text.length < 2 || (quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) {
+    throw new PickleFormatError('the STRING opcode argument must be quoted');
+  }
+  const body = text.slice(1, -1);
+  const out: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i]!;
+    if (char !== '\\') {
+      out.push(char.charCodeAt(0));
+      continue;
+    }
+    const next = body[++i];
+    if (next === undefined) throw new PickleFormatError('a trailing backslash in STRING');
+    if (next in ESCAPES) out.push(ESCAPES[next]!);
+    else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
+      out.push(Number.parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (/[0-7]/.test(next)) {
+      const octal = /^[0-7]{1,3}/.exec(body.slice(i))![0];
+      out.push(Number.parseInt(octal, 8) & 0xff);
+      i += octal.length - 1;
+    } else if (next !== '\n') out.push(0x5c, next.charCodeAt(0));
+  }
+  return Uint8Array.from(out);
+}
+
+/** UTF-8 where encoded surrogates (ED A0..BF xx) stand for lone UTF-16 surrogates. */
+function surrogatePassDecode(bytes: Uint8Array): string {
+  let text = '';
+  let start = 0;
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] === 0xed && bytes[i + 1]! >= 0xa0 && bytes[i + 1]! <= 0xbf) {
+      const third = bytes[i + 2]!;
+      if ((third & 0xc0) !== 0x80) break; // not a surrogate after all: the strict decode fails
+      text += strict(bytes.subarray(start, i));
+      text += String.fromCharCode(0xd000 | ((bytes[i + 1]! & 0x3f) << 6) | (third & 0x3f));
+      i += 2;
+      start = i + 1;
+    }
+  }
+  return text + strict(bytes.subarray(start));
+}
+
+function strict(bytes: Uint8Array): string {
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    throw new PickleFormatError('a str that is not valid UTF-8');
+  }
+}
+
+/**
+ * Past `maxDepth` containers, or when allowed builtins were named: walks the result once,
+ * iteratively, computing each container's height (back edges of cycles count zero), and
+ * refuses a height over `maxDepth` or a builtin left as a value instead of called.
+ */
+function checkGraph(root: unknown, maxDepth: number): void {
+  const heights = new Map<object, number>();
+  const onPath = new Set<object>();
+  interface Frame {
+    node: object;
+    children: object[];
+    next: number;
+    height: number;
+  }
+  const frames: Frame[] = [];
+  const enter = (node: object): void => {
+    if (node instanceof Constructor) {
+      // Named as data but never called: a pickle of the class itself, not of a value.
+      throw new PickleUnsafeError(node.opcode, node.offset, node.label);
+    }
+    onPath.add(node);
+    frames.push({ node, children: childContainers(node), next: 0, height: 0 });
+  };
+  if (typeof root !== 'object' || root === null || root instanceof Uint8Array) return;
+  enter(root);
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    if (frame.next < frame.children.length) {
+      const child = frame.children[frame.next++]!;
+      const known = heights.get(child);
+      if (known !== undefined) frame.height = Math.max(frame.height, known);
+      else if (!onPath.has(child)) enter(child);
+      continue;
+    }
+    frames.pop();
+    onPath.delete(frame.node);
+    const height = frame.height + 1;
+    if (height > maxDepth) throw new PickleLimitError('maxDepth', maxDepth, 'received');
+    heights.set(frame.node, height);
+    const parent = frames[frames.length - 1];
+    if (parent !== undefined) parent.height = Math.max(parent.height, height);
+  }
+}
+
+/** The containers (and leftover builtins) directly inside a decoded container. */
+function childContainers(node: object): object[] {
+  const out: object[] = [];
+  const consider = (value: unknown): void => {
+    if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) {
+      out.push(value);
+    }
+  };
+  if (Array.isArray(node)) for (const value of node) consider(value);
+  else if (node instanceof Map) {
+    for (const [key, value] of node) {
+      consider(key);
+      consider(value);
+    }
+  } else if (node instanceof Set) for (const value of node) consider(value);
+  else for (const value of Object.values(node)) consider(value);
+  return out;
+}
