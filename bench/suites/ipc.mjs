@@ -1,7 +1,9 @@
 // @net/ipc: message ping-pong and pipelined messages over one connection (64 B), against
 // Node's child_process send() and Python's multiprocessing.connection (both ends Python);
-// and spawnWorkers() echo throughput with 2 workers against one process. Every client and
-// server runs in its own process (bench/lib/ipc-*.mjs, bench/lib/ipc-pingpong.py).
+// spawnWorkers() echo throughput with 2 workers against one process; and the pickle codec
+// (decodePickle / encodePickle) against Python's own pickle.loads / pickle.dumps on the same
+// bytes. Every client, server and codec loop runs in its own process (bench/lib/ipc-*.mjs,
+// bench/lib/ipc-pingpong.py, bench/lib/pickle-codec.*).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -15,11 +17,16 @@ import { spawnWorkers } from '@net/ipc';
 import { compare, table } from '../lib/compare.mjs';
 
 export const description =
-  'ping-pong and pipelined 64 B messages vs child_process send() and Python multiprocessing; spawnWorkers 2 vs 1';
+  'ping-pong and pipelined 64 B messages vs child_process send() and Python multiprocessing; spawnWorkers 2 vs 1; decodePickle / encodePickle vs Python pickle.loads / dumps (131072 floats, 10,000-entry dict)';
 
 const run$ = promisify(execFile);
 const lib = (name) => fileURLToPath(new URL(`../lib/${name}`, import.meta.url));
 const SIZE = 64;
+/** The pickle workloads: bench/lib/pickle-codec.py writes each once, both sides read it. */
+const PICKLES = [
+  { kind: 'floats', what: 'list of 131072 floats (1 MiB of doubles)' },
+  { kind: 'dict', what: "dict of 10,000 str → int ('key0': 0 … 'key9999': 69993)" },
+];
 
 /** Starts a server process that prints "PORT <n>"; returns the port and a stopper. */
 async function server(command, args) {
@@ -67,6 +74,12 @@ export async function run({ rounds }) {
       port: 0,
     });
     stops.push(() => pool.close({ timeout: 1_000 }));
+    const pickleDir = mkdtempSync(join(tmpdir(), 'ipc-bench-pickle-'));
+    stops.push(() => rmSync(pickleDir, { recursive: true, force: true }));
+    const pickleFile = (kind) => join(pickleDir, `${kind}.pickle`);
+    for (const { kind } of PICKLES) {
+      await run$('python3', [lib('pickle-codec.py'), 'generate', kind, pickleFile(kind)]);
+    }
 
     const client = lib('ipc-client.mjs');
     const messages = (window) => ({
@@ -128,13 +141,40 @@ export async function run({ rounds }) {
       ],
       rounds,
     });
+    // Per workload and direction, Python's pickle (baseline) against ours, on the same file.
+    const codec = [];
+    for (const { kind, what } of PICKLES) {
+      const file = pickleFile(kind);
+      for (const [python, ours, verb] of [
+        ['loads', 'decode', 'decode'],
+        ['dumps', 'encode', 'encode'],
+      ]) {
+        const rows = await compare({
+          baseline: {
+            label:
+              python === 'loads'
+                ? `baseline: Python 3.11 pickle.loads, ${verb} ${what}`
+                : `baseline: Python 3.11 pickle.dumps(protocol=4), ${verb} ${what}`,
+            run: () => rate('python3', [lib('pickle-codec.py'), python, file, ms]),
+          },
+          candidates: [
+            {
+              label: `@net/ipc ${ours}Pickle, ${verb} ${what}`,
+              run: () => rate(node, [lib('pickle-codec.mjs'), ours, file, ms]),
+            },
+          ],
+          rounds,
+        });
+        codec.push({ kind, verb, rows });
+      }
+    }
     const vsPython = (rows) => {
       const python = rows.find((row) => row.label.startsWith('reference: Python'));
       const bytes = rows.find((row) => row.label === '@net/ipc sendBytes / recvBytes (TCP)');
       return (bytes.median / python.median).toFixed(2);
     };
     return {
-      title: 'ipc: 64-byte messages over one connection; spawnWorkers echo',
+      title: 'ipc: 64-byte messages over one connection; spawnWorkers echo; pickle codec',
       table: [
         'Ping-pong (one message in flight), round trips/s:',
         '',
@@ -147,9 +187,22 @@ export async function run({ rounds }) {
         'Echo over 32 connections (64 B ping-pong each, raw TCP client), round trips/s:',
         '',
         table(workers, 'round trips/s'),
+        '',
+        'Pickle codec (ops/s, same bytes both sides; each pair: Python baseline, then ours):',
+        '',
+        table(
+          codec.flatMap(({ rows }) => rows),
+          'ops/s',
+        ),
       ].join('\n'),
       notes: [
         `@net/ipc sendBytes vs Python (ratio of medians): ping-pong ${vsPython(pingPong)}x, pipelined ${vsPython(pipelined)}x`,
+        `@net/ipc pickle codec vs Python pickle (ours / Python, ratio of medians): ${codec
+          .map(
+            ({ kind, verb, rows }) =>
+              `${kind} ${verb} ${(rows[1].median / rows[0].median).toFixed(2)}x`,
+          )
+          .join(', ')}`,
         `each measurement ${ms} ms (BENCH_MS); clients and servers in separate processes; this machine has ${availableParallelism()} CPUs`,
       ],
     };

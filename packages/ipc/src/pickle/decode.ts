@@ -91,7 +91,13 @@ export function decodePickle(bytes: Uint8Array, options?: PickleOptions): unknow
 /** {@link decodePickle} with options resolved once (a connection's). */
 export function decodeWith(bytes: Uint8Array, resolved: ResolvedPickleOptions): unknown {
   try {
-    const first = new PickleReader(bytes, resolved.dicts, resolved.maxContainers, undefined);
+    const first = new PickleReader(
+      bytes,
+      resolved.dicts,
+      resolved.maxContainers,
+      resolved.maxDepth,
+      undefined,
+    );
     let result = first.run();
     if (first.mapOrdinals !== undefined) {
       // A str-keyed dict got a non-str key after a second reference to it was handed out:
@@ -100,13 +106,12 @@ export function decodeWith(bytes: Uint8Array, resolved: ResolvedPickleOptions): 
         bytes,
         resolved.dicts,
         resolved.maxContainers,
+        resolved.maxDepth,
         first.mapOrdinals,
       );
       result = second.run();
     }
-    if (first.constructors > 0 || first.containers > resolved.maxDepth) {
-      checkGraph(result, resolved.maxDepth);
-    }
+    if (first.constructors > 0 || first.stale) checkGraph(result, resolved.maxDepth);
     return result;
   } catch (error) {
     if (error instanceof PickleFormatError || error instanceof RangeError) {
@@ -131,8 +136,19 @@ class PickleReader {
   #memoCount = 0;
   #dictCount = 0;
   readonly #dicts = new Map<object, DictInfo>();
-  /** Containers built (checked against maxContainers; past maxDepth the graph is walked). */
+  /** Containers built (checked against maxContainers). */
   containers = 0;
+  readonly #maxDepth: number;
+  /**
+   * Each container's height (1 + its tallest child's), kept as items go in, so a depth bomb
+   * fails at maxDepth + 1 levels, not after it was built. Exact while containers are filled
+   * before they go into another, as picklers write them.
+   */
+  readonly #heights = new Map<object, number>();
+  /** Values handed out a second time (memo get, DUP): a parent may hold them already. */
+  readonly #shared = new Set<object>();
+  /** A shared container grew (a cycle, or a hand-made pickle): heights may be stale. */
+  stale = false;
   /** Allowed GLOBALs seen: the result is walked to make sure none is left as a value. */
   constructors = 0;
   /** Set when a second pass is needed (see decodePickle). */
@@ -142,8 +158,10 @@ class PickleReader {
     bytes: Uint8Array,
     dicts: 'object' | 'map',
     maxContainers: number,
+    maxDepth: number,
     forceMap: Set<number> | undefined,
   ) {
+    this.#maxDepth = maxDepth;
     this.#bytes = bytes;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -177,7 +195,7 @@ class PickleReader {
           this.#length(this.#take(8, 'FRAME'), 'FRAME');
           break;
         case 0x28: // MARK
-          this.#marks.push(stack.length);
+          if (!this.#scalarBatches()) this.#marks.push(stack.length);
           break;
         case 0x30: // POP
           if (stack.length > 0) stack.pop();
@@ -306,23 +324,23 @@ class PickleReader {
           stack.push(this.#container([]));
           break;
         case 0x6c: // LIST
-          stack.push(this.#container(this.#popItems('LIST')));
+          stack.push(this.#container(this.#popItems('LIST'), true));
           break;
         case 0x29: // EMPTY_TUPLE
           stack.push(this.#container(tuple()));
           break;
         case 0x74: // TUPLE
-          stack.push(this.#container(asTuple(this.#popItems('TUPLE'))));
+          stack.push(this.#container(asTuple(this.#popItems('TUPLE')), true));
           break;
         case 0x85: // TUPLE1
           this.#need(1, 'TUPLE1');
-          stack.push(this.#container(tuple(stack.pop())));
+          stack.push(this.#container(tuple(stack.pop()), true));
           break;
         case 0x86: {
           // TUPLE2
           this.#need(2, 'TUPLE2');
           const b = stack.pop();
-          stack.push(this.#container(tuple(stack.pop(), b)));
+          stack.push(this.#container(tuple(stack.pop(), b), true));
           break;
         }
         case 0x87: {
@@ -330,7 +348,7 @@ class PickleReader {
           this.#need(3, 'TUPLE3');
           const c = stack.pop();
           const b = stack.pop();
-          stack.push(this.#container(tuple(stack.pop(), b, c)));
+          stack.push(this.#container(tuple(stack.pop(), b, c), true));
           break;
         }
         case 0x7d: // EMPTY_DICT
@@ -348,13 +366,15 @@ class PickleReader {
           stack.push(this.#container(new Set()));
           break;
         case 0x91: // FROZENSET
-          stack.push(this.#container(toSet(this.#popItems('FROZENSET'), 'FROZENSET')));
+          stack.push(this.#container(toSet(this.#popItems('FROZENSET'), 'FROZENSET'), true));
           break;
         case 0x61: {
           // APPEND
           this.#need(2, 'APPEND');
           const value = stack.pop();
-          this.#list(stack[stack.length - 1], 'APPEND').push(value);
+          const list = this.#list(stack[stack.length - 1], 'APPEND');
+          list.push(value);
+          this.#grew(list, this.#heightOf(value));
           break;
         }
         case 0x65: {
@@ -362,8 +382,16 @@ class PickleReader {
           const mark = this.#popMark('APPENDS');
           if (mark === 0) throw new PickleFormatError('APPENDS with no list under its MARK');
           const list = this.#list(stack[mark - 1], 'APPENDS');
-          for (let i = mark; i < stack.length; i++) list.push(stack[i]);
+          let tallest = 0;
+          for (let i = mark; i < stack.length; i++) {
+            const value = stack[i];
+            list.push(value);
+            if (typeof value === 'object' && value !== null) {
+              tallest = Math.max(tallest, this.#heightOf(value));
+            }
+          }
           stack.length = mark;
+          this.#grew(list, tallest);
           break;
         }
         case 0x73: {
@@ -392,8 +420,13 @@ class PickleReader {
           if (mark === 0 || !(set instanceof Set)) {
             throw new PickleFormatError(`ADDITEMS at byte ${at} without a set under its MARK`);
           }
-          for (let i = mark; i < stack.length; i++) addHashable(set, stack[i], 'ADDITEMS');
+          let tallest = 0;
+          for (let i = mark; i < stack.length; i++) {
+            addHashable(set, stack[i], 'ADDITEMS');
+            tallest = Math.max(tallest, this.#heightOf(stack[i]));
+          }
           stack.length = mark;
+          this.#grew(set, tallest);
           break;
         }
         case 0x68: // BINGET
@@ -414,9 +447,22 @@ class PickleReader {
         case 0x70: // PUT
           this.#put(this.#lineIndex('PUT'));
           break;
-        case 0x94: // MEMOIZE
-          this.#put(this.#memoCount);
+        case 0x94: {
+          // MEMOIZE: Python memoizes every str and container, so this is the hot path
+          const memo = this.#memo;
+          const marks = this.#marks;
+          const floor = marks.length > 0 ? marks[marks.length - 1]! : 0;
+          const value = stack[stack.length - 1];
+          if (
+            this.#memoCount === memo.length &&
+            stack.length > floor &&
+            typeof value !== 'object'
+          ) {
+            memo.push(value);
+            this.#memoCount++;
+          } else this.#put(this.#memoCount);
           break;
+        }
         case 0x63: {
           // GLOBAL: two lines, module and name
           const module = this.#line('GLOBAL');
@@ -452,6 +498,255 @@ class PickleReader {
         }
       }
     }
+  }
+
+  /**
+   * The hot path of lists and dicts of scalars, as Python writes them: just after a MARK over
+   * a list or a dict, whole batches of scalar items (numbers, None, bools, strs, each str
+   * maybe memoized) closed by APPENDS / SETITEMS are read straight into the container,
+   * without the stack; a list is grown once. It builds exactly what the general path would,
+   * and returns `false` having consumed nothing when the bytes after the MARK are not such
+   * a whole batch (anything else, or malformed: the general path then reports it).
+   */
+  #scalarBatches(): boolean {
+    const stack = this.#stack;
+    const target = stack[stack.length - 1];
+    let list: unknown[] | undefined;
+    let map: Map<unknown, unknown> | undefined;
+    let object: Record<string, unknown> | undefined;
+    if (Array.isArray(target)) {
+      if (isTuple(target)) return false;
+      list = target;
+    } else if (target instanceof Map) map = target;
+    else if (typeof target === 'object' && target !== null && this.#dicts.has(target)) {
+      object = target as Record<string, unknown>;
+    } else return false;
+    const closer = list === undefined ? 0x75 : 0x65; // SETITEMS : APPENDS
+    const bytes = this.#bytes;
+    const length = bytes.byteLength;
+    // Pass 1: find where the last whole batch ends, touching nothing.
+    let pos = this.#pos;
+    let end = -1;
+    let items = 0;
+    let batchItems = 0;
+    for (;;) {
+      if (pos >= length) break;
+      const op = bytes[pos]!;
+      if (op === closer) {
+        if (list === undefined && batchItems % 2 !== 0) break;
+        end = ++pos;
+        items += batchItems;
+        batchItems = 0;
+        if (bytes[pos] !== 0x28) break; // the next batch of the same container?
+        pos++;
+        continue;
+      }
+      if (op === 0x95) {
+        // FRAME between items
+        if (pos + 9 > length || this.#view.getBigUint64(pos + 1, true) > length - pos - 9) break;
+        pos += 9;
+        continue;
+      }
+      // A dict key of a plain object must be a str (SHORT_BINUNICODE, BINUNICODE).
+      if (object !== undefined && batchItems % 2 === 0 && op !== 0x8c && op !== 0x58) break;
+      const size = this.#scalarSize(pos);
+      if (size === 0 || pos + size > length) break;
+      pos += size;
+      const memo = this.#memoSize(pos);
+      if (memo > 0 && op !== 0x8c && op !== 0x58) break; // Python memoizes strs, not numbers
+      pos += memo;
+      batchItems++;
+    }
+    if (end < 0) return false;
+    // Pass 2: read them in. Lists get their own loop, so that a list of floats stores
+    // unboxed doubles; only strs are memoized (pass 1 checked), so `last` is a string.
+    const view = this.#view;
+    let last = '';
+    pos = this.#pos;
+    if (list !== undefined) {
+      let i = list.length;
+      list.length = i + items;
+      while (pos < end) {
+        switch (bytes[pos]) {
+          case 0x47:
+            list[i++] = view.getFloat64(pos + 1, false);
+            pos += 9;
+            break;
+          case 0x4b:
+            list[i++] = bytes[pos + 1];
+            pos += 2;
+            break;
+          case 0x4d:
+            list[i++] = view.getUint16(pos + 1, true);
+            pos += 3;
+            break;
+          case 0x4a:
+            list[i++] = view.getInt32(pos + 1, true);
+            pos += 5;
+            break;
+          case 0x4e:
+            list[i++] = null;
+            pos += 1;
+            break;
+          case 0x88:
+            list[i++] = true;
+            pos += 1;
+            break;
+          case 0x89:
+            list[i++] = false;
+            pos += 1;
+            break;
+          case 0x8c:
+          case 0x58:
+            last = this.#strAt(pos);
+            list[i++] = last;
+            pos = this.#strEnd;
+            break;
+          default:
+            pos = this.#skipBetween(pos, last);
+        }
+      }
+    } else {
+      let key: unknown;
+      let isKey = true;
+      while (pos < end) {
+        let value: unknown;
+        switch (bytes[pos]) {
+          case 0x47:
+            value = view.getFloat64(pos + 1, false);
+            pos += 9;
+            break;
+          case 0x4b:
+            value = bytes[pos + 1];
+            pos += 2;
+            break;
+          case 0x4d:
+            value = view.getUint16(pos + 1, true);
+            pos += 3;
+            break;
+          case 0x4a:
+            value = view.getInt32(pos + 1, true);
+            pos += 5;
+            break;
+          case 0x4e:
+            value = null;
+            pos += 1;
+            break;
+          case 0x88:
+            value = true;
+            pos += 1;
+            break;
+          case 0x89:
+            value = false;
+            pos += 1;
+            break;
+          case 0x8c:
+          case 0x58:
+            last = this.#strAt(pos);
+            value = last;
+            pos = this.#strEnd;
+            break;
+          default:
+            pos = this.#skipBetween(pos, last);
+            continue;
+        }
+        if (isKey) key = value;
+        else if (map !== undefined) map.set(key, value);
+        else if (key === '__proto__') {
+          Object.defineProperty(object, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        } else (object as Record<string, unknown>)[key as string] = value;
+        isKey = !isKey;
+      }
+    }
+    this.#pos = end;
+    this.#grew(target as object, 0);
+    return true;
+  }
+
+  /** Where the str opcode read by the last `#strAt` ends. */
+  #strEnd = 0;
+
+  /** The SHORT_BINUNICODE / BINUNICODE at `pos` (sets `#strEnd`). */
+  #strAt(pos: number): string {
+    if (this.#bytes[pos] === 0x8c) {
+      const n = this.#bytes[pos + 1]!;
+      this.#strEnd = pos + 2 + n;
+      return this.#utf8(pos + 2, n);
+    }
+    const n = this.#view.getUint32(pos + 1, true);
+    this.#strEnd = pos + 5 + n;
+    return this.#utf8(pos + 5, n);
+  }
+
+  /** In a scalar batch, past a memo opcode (memoizing `last`), a FRAME, MARK or closer. */
+  #skipBetween(pos: number, last: string): number {
+    switch (this.#bytes[pos]) {
+      case 0x94:
+        this.#putScalar(this.#memoCount, last);
+        return pos + 1;
+      case 0x71:
+        this.#putScalar(this.#bytes[pos + 1]!, last);
+        return pos + 2;
+      case 0x72:
+        this.#putScalar(this.#view.getUint32(pos + 1, true), last);
+        return pos + 5;
+      case 0x95:
+        return pos + 9;
+      default: // MARK, APPENDS, SETITEMS
+        return pos + 1;
+    }
+  }
+
+  /** Size of the scalar opcode at `pos` with its argument (0: not a scalar opcode). */
+  #scalarSize(pos: number): number {
+    const bytes = this.#bytes;
+    switch (bytes[pos]) {
+      case 0x47: // BINFLOAT
+        return 9;
+      case 0x4b: // BININT1
+        return 2;
+      case 0x4d: // BININT2
+        return 3;
+      case 0x4a: // BININT
+        return 5;
+      case 0x4e: // NONE
+      case 0x88: // NEWTRUE
+      case 0x89: // NEWFALSE
+        return 1;
+      case 0x8c: // SHORT_BINUNICODE
+        return pos + 1 < bytes.byteLength ? 2 + bytes[pos + 1]! : 0;
+      case 0x58: // BINUNICODE
+        return pos + 5 <= bytes.byteLength ? 5 + this.#view.getUint32(pos + 1, true) : 0;
+      default:
+        return 0;
+    }
+  }
+
+  /** Size of a memo opcode at `pos` (MEMOIZE, BINPUT, LONG_BINPUT), else 0. */
+  #memoSize(pos: number): number {
+    const op = this.#bytes[pos];
+    const left = this.#bytes.byteLength - pos;
+    if (op === 0x94) return 1;
+    if (op === 0x71 && left >= 2) return 2;
+    if (op === 0x72 && left >= 5) return 5;
+    return 0;
+  }
+
+  /** Memoizes a scalar (no dict bookkeeping needed). */
+  #putScalar(index: number, value: unknown): void {
+    const memo = this.#memo;
+    if (index === memo.length) {
+      memo.push(value);
+      this.#memoCount++;
+      return;
+    }
+    if (memo[index] === undefined) this.#memoCount++;
+    memo[index] = value;
   }
 
   /** Claims `n` bytes of argument; returns where they start. */
@@ -524,11 +819,46 @@ class PickleReader {
     return this.#stack.splice(mark);
   }
 
-  #container<T>(value: T): T {
+  /** Counts a new container; `filled`: its items are in it already (they set its height). */
+  #container<T extends object>(value: T, filled = false): T {
     if (++this.containers > this.#maxContainers) {
       throw new PickleLimitError('maxContainers', this.#maxContainers, 'received');
     }
+    let tallest = 0;
+    if (filled) {
+      for (const item of value as Iterable<unknown>) {
+        if (typeof item === 'object' && item !== null) {
+          tallest = Math.max(tallest, this.#heightOf(item));
+        }
+      }
+      if (tallest + 1 > this.#maxDepth) {
+        throw new PickleLimitError('maxDepth', this.#maxDepth, 'received');
+      }
+    }
+    this.#heights.set(value, tallest + 1);
     return value;
+  }
+
+  #heightOf(value: unknown): number {
+    if (typeof value !== 'object' || value === null) return 0;
+    if (this.#shared.has(value)) {
+      // A second reference (a cycle back to an ancestor, a shared child): its height says
+      // nothing about this path. The walk at the end measures the graph as it is.
+      this.stale = true;
+      return 0;
+    }
+    return this.#heights.get(value) ?? 0;
+  }
+
+  /** `parent` took items as tall as `tallest`. */
+  #grew(parent: object, tallest: number): void {
+    if (this.#shared.has(parent)) this.stale = true; // its parents' heights may be stale
+    if (tallest + 1 > (this.#heights.get(parent) ?? 1)) {
+      if (tallest + 1 > this.#maxDepth) {
+        throw new PickleLimitError('maxDepth', this.#maxDepth, 'received');
+      }
+      this.#heights.set(parent, tallest + 1);
+    }
   }
 
   #list(target: unknown, opcode: string): unknown[] {
@@ -569,10 +899,12 @@ class PickleReader {
           });
         } else object[key] = items[i + 1];
       }
-      if (i === items.length) return;
+      if (i === items.length) {
+        this.#grew(object, this.#tallest(items, from + 1, 2));
+        return;
+      }
       // A key that is not a str: this dict is a Map after all.
       dict = this.#toMap(slot, object, info);
-      from = i;
     }
     const map = dict as Map<unknown, unknown>;
     for (let i = from; i < items.length; i += 2) {
@@ -580,6 +912,19 @@ class PickleReader {
       if (!isHashable(key)) throw new PickleFormatError(`${opcode}: an unhashable dict key`);
       map.set(key, items[i + 1]);
     }
+    this.#grew(map, this.#tallest(items, from, 1));
+  }
+
+  /** The tallest container among `items[from], items[from + step], ...`. */
+  #tallest(items: unknown[], from: number, step: number): number {
+    let tallest = 0;
+    for (let i = from; i < items.length; i += step) {
+      const item = items[i];
+      if (typeof item === 'object' && item !== null) {
+        tallest = Math.max(tallest, this.#heightOf(item));
+      }
+    }
+    return tallest;
   }
 
   #toMap(slot: number, object: Record<string, unknown>, info: DictInfo): Map<unknown, unknown> {
@@ -589,6 +934,7 @@ class PickleReader {
       this.#memo[info.memoIndex] = map;
     }
     this.#dicts.delete(object);
+    this.#heights.set(map, this.#heights.get(object) ?? 1);
     if (info.escaped) {
       this.mapOrdinals ??= new Set(this.#forceMap);
       this.mapOrdinals.add(info.ordinal);
@@ -598,7 +944,8 @@ class PickleReader {
 
   /** Marks a plain-object dict as referenced twice (it can no longer be swapped for a Map). */
   #escape(value: unknown): unknown {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    if (typeof value === 'object' && value !== null) {
+      this.#shared.add(value);
       const info = this.#dicts.get(value);
       if (info !== undefined) info.escaped = true;
     }
@@ -659,7 +1006,7 @@ class PickleReader {
       case 'frozenset':
         if (args.length === 0) return this.#container(new Set());
         if (args.length === 1 && Array.isArray(first)) {
-          return this.#container(toSet(first, callable.label));
+          return this.#container(toSet(first, callable.label), true);
         }
         break;
     }
@@ -700,17 +1047,9 @@ class PickleReader {
   /** UTF-8 with Python's 'surrogatepass' (how pickle writes lone surrogates). */
   #utf8(start: number, n: number): string {
     const bytes = this.#bytes;
-    if (n < 24) {
-      // Short ASCII strings (dict keys, names) are cheaper built here than through C++.
-      let text = '';
-      let i = start;
-      const stop = start + n;
-      for (; i < stop; i++) {
-        const byte = bytes[i]!;
-        if (byte >= 0x80) break;
-        text += String.fromCharCode(byte);
-      }
-      if (i === stop) return text;
+    if (n <= 12) {
+      const text = shortAscii(bytes, start, n);
+      if (text !== undefined) return text;
     }
     const text = this.#buffer.toString('utf8', start, start + n);
     if (!text.includes('\ufffd')) return text;
@@ -719,6 +1058,34 @@ class PickleReader {
 
   #copy(start: number, n: number): Uint8Array {
     return new Uint8Array(this.#bytes.subarray(start, start + n)); // a copy, never a view
+  }
+}
+
+/**
+ * A short ASCII string (dict keys, names: most strs in a pickle), built with one
+ * fixed-arity `String.fromCharCode`: several times cheaper than a call into C++ or a
+ * string built char by char. `undefined` when a byte is not ASCII.
+ */
+function shortAscii(b: Uint8Array, i: number, n: number): string | undefined {
+  let or = 0;
+  for (let k = i; k < i + n; k++) or |= b[k]!;
+  if (or >= 0x80) return undefined;
+  const f = String.fromCharCode;
+  // biome-ignore format: one case per length reads best as one line each
+  switch (n) {
+    case 0: return '';
+    case 1: return f(b[i]!);
+    case 2: return f(b[i]!, b[i + 1]!);
+    case 3: return f(b[i]!, b[i + 1]!, b[i + 2]!);
+    case 4: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!);
+    case 5: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!);
+    case 6: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!);
+    case 7: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!);
+    case 8: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+    case 9: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!, b[i + 8]!);
+    case 10: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!, b[i + 8]!, b[i + 9]!);
+    case 11: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!, b[i + 8]!, b[i + 9]!, b[i + 10]!);
+    default: return f(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!, b[i + 8]!, b[i + 9]!, b[i + 10]!, b[i + 11]!);
   }
 }
 

@@ -47,7 +47,9 @@ export function encodeWith(value: unknown, { maxDepth }: ResolvedPickleOptions):
   } catch (error) {
     if (error instanceof Unpicklable) {
       const path = error.path
-        .map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`))
+        .map((step) =>
+          typeof step === 'number' ? `[${step}]` : step.startsWith('<') ? step : `.${step}`,
+        )
         .join('');
       throw new SerializeError(error, 'pickle', `$${path}`);
     }
@@ -58,6 +60,8 @@ export function encodeWith(value: unknown, { maxDepth }: ResolvedPickleOptions):
 
 class PickleWriter {
   #buffer = Buffer.allocUnsafe(256);
+  /** Numbers go through a DataView: its accessors compile to plain stores, Buffer's do not. */
+  #view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
   #pos = 0;
   readonly #maxDepth: number;
   /** Containers already written, by memo index (shared and recursive references). */
@@ -79,6 +83,7 @@ class PickleWriter {
       const grown = Buffer.allocUnsafe(Math.max(needed, this.#buffer.length * 2));
       this.#buffer.copy(grown, 0, 0, this.#pos);
       this.#buffer = grown;
+      this.#view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
     }
     return this.#buffer;
   }
@@ -122,10 +127,17 @@ class PickleWriter {
         this.#pos += 2;
         return;
       }
+      if (value >= 0 && value < 0x10000) {
+        const buffer = this.#reserve(3);
+        buffer[this.#pos] = 0x4d; // BININT2
+        this.#view.setUint16(this.#pos + 1, value, true);
+        this.#pos += 3;
+        return;
+      }
       if (value >= -0x80000000 && value < 0x80000000) {
         const buffer = this.#reserve(5);
         buffer[this.#pos] = 0x4a; // BININT
-        buffer.writeInt32LE(value, this.#pos + 1);
+        this.#view.setInt32(this.#pos + 1, value, true);
         this.#pos += 5;
         return;
       }
@@ -134,7 +146,7 @@ class PickleWriter {
     }
     const buffer = this.#reserve(9);
     buffer[this.#pos] = 0x47; // BINFLOAT
-    buffer.writeDoubleBE(value, this.#pos + 1);
+    this.#view.setFloat64(this.#pos + 1, value, false);
     this.#pos += 9;
   }
 
@@ -331,7 +343,9 @@ class PickleWriter {
       // Written meanwhile (recursion): drop our copy of the items, fetch that one.
       if (length > 3)
         this.byte(0x31); // POP_MARK
-      else for (let k = 0; k < length; k++) this.byte(0x30); // POPthis.#get(index); return;
+      else for (let k = 0; k < length; k++) this.byte(0x30); // POP
+      this.#get(index);
+      return;
     }
     this.byte(length > 3 ? 0x74 : 0x84 + length); // TUPLE, or TUPLE1..3 (0x85..0x87)
     this.#memoize(items);
@@ -368,18 +382,21 @@ class PickleWriter {
     this.byte(0x7d); // EMPTY_DICT
     this.#memoize(map);
     let batch = 0;
-    let step: string | number = '';
+    // Where an error is, named only if one is thrown (naming keys costs on the hot path).
+    let current: unknown;
+    let inKey = true;
     try {
       for (const [key, item] of map) {
-        step = `<key ${describeKey(key)}>`;
-        if (!isHashable(key)) {
+        current = key;
+        inKey = true;
+        if (typeof key !== 'string' && !isHashable(key)) {
           throw new Unpicklable(
             `${describe(key)} cannot be a Python dict key (unhashable): use a tuple() for a list`,
           );
         }
         if (batch === 0) this.byte(0x28); // MARK
         this.value(key, depth + 1);
-        step = typeof key === 'string' ? key : `<value of ${describeKey(key)}>`;
+        inKey = false;
         this.value(item, depth + 1);
         if (++batch === BATCH) {
           this.byte(0x75); // SETITEMS
@@ -387,7 +404,15 @@ class PickleWriter {
         }
       }
     } catch (error) {
-      if (error instanceof Unpicklable) error.path.unshift(step);
+      if (error instanceof Unpicklable) {
+        error.path.unshift(
+          inKey
+            ? `<key ${describeKey(current)}>`
+            : typeof current === 'string'
+              ? current
+              : `<value of ${describeKey(current)}>`,
+        );
+      }
       throw error;
     }
     if (batch > 0) this.byte(0x75);

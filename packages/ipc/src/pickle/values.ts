@@ -37,8 +37,8 @@ export function isTuple(value: unknown): value is unknown[] {
 /** Options of the pickle codec (`codec: 'pickle'`), each with its default in {@link PICKLE_DEFAULTS}. */
 export interface PickleOptions {
   /**
-   * What a Python `dict` decodes to: `'object'`, a plain object when every key is a `str`
-   * (else a `Map`), or `'map'`, always a `Map`. Both encode back to a `dict`.
+   * What a Python `dict` decodes to: `'map'`, always a `Map`, or `'object'`, a plain object
+   * when every key is a `str` (else a `Map`). Both encode back to a `dict`.
    */
   dicts?: 'object' | 'map' | undefined;
   /** Most containers nested inside one another, decoding and encoding. */
@@ -49,8 +49,8 @@ export interface PickleOptions {
 
 /** Defaults of every {@link PickleOptions} field. */
 export const PICKLE_DEFAULTS = {
-  /** Plain objects for `str`-keyed dicts, `Map` for the others. */
-  dicts: 'object' as 'object' | 'map',
+  /** Every dict a `Map`: any key, order kept, the same type whatever the keys. */
+  dicts: 'map' as 'object' | 'map',
   /** 1000 levels: Python's own recursion limit, so Python could have written it. */
   maxDepth: 1000,
   /** 2²⁰ containers: a hostile message of empty containers stays within ~200 MB of heap. */

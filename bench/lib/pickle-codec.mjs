@@ -1,0 +1,43 @@
+// Candidate of bench/suites/ipc.mjs's pickle rows: @net/ipc's codec, on the bytes that
+// bench/lib/pickle-codec.py wrote (`generate`), so both sides work on the same pickle.
+//   node pickle-codec.mjs decode <path> <ms>  decodePickle(<the file's bytes>) over and over
+//   node pickle-codec.mjs encode <path> <ms>  encodePickle(<the file's decoded value>) over and over
+// After a 200 ms warm-up, runs for <ms> (at most MAX_OPS times) and prints "<ops> <ns>".
+import { readFileSync } from 'node:fs';
+import { decodePickle, encodePickle } from '@net/ipc';
+
+const WARMUP_NS = 200_000_000n;
+const MAX_OPS = 1_000_000;
+
+const [mode, path, ms] = process.argv.slice(2);
+const bytes = new Uint8Array(readFileSync(path));
+
+/** A list's length, a dict's 1: cheap, and it keeps every result used. */
+const size = (value) => value.length ?? 1;
+
+function measure(op) {
+  let sink = 0;
+  let end = process.hrtime.bigint() + WARMUP_NS;
+  while (process.hrtime.bigint() < end) sink += size(op());
+  let ops = 0;
+  let now;
+  const start = process.hrtime.bigint();
+  end = start + BigInt(ms) * 1_000_000n;
+  for (;;) {
+    sink += size(op());
+    ops++;
+    now = process.hrtime.bigint();
+    if (now >= end || ops >= MAX_OPS) break;
+  }
+  if (!(sink > 0)) throw new Error('empty results');
+  console.log(`${ops} ${now - start}`);
+}
+
+if (mode === 'decode') {
+  measure(() => decodePickle(bytes));
+} else if (mode === 'encode') {
+  const value = decodePickle(bytes);
+  measure(() => encodePickle(value));
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
