@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { connectForBulk, recvArray, sendArray } from '@net/bulk-transfer';
 import { clientAuthenticate } from '@net/hmac-auth';
 import { Session } from '@net/http-client';
@@ -226,6 +227,9 @@ async function checkBulk(o: CheckOptions): Promise<string> {
   }
 }
 
+/** What recipe 11.7's client sends with `c.send(...)`. */
+const RECIPE_OBJECTS = ['hello', 42, [1, 2, 3, 4, 5]];
+
 async function checkIpc(o: CheckOptions): Promise<string> {
   const start = process.hrtime.bigint();
   const conn = await ipcConnect({
@@ -233,12 +237,21 @@ async function checkIpc(o: CheckOptions): Promise<string> {
     port: o.ports.ipc,
     authkey: o.key,
     handshakeTimeout: 5_000,
+    codec: 'pickle',
   });
   try {
     const payload = randomBytes(4096);
     await conn.sendBytes(payload);
     const back = await conn.recvBytes({ timeout: 5_000 });
     if (!Buffer.from(back).equals(payload)) throw new Error('echo differs from what was sent');
+    // Recipe 11.7's objects, as Python's conn.send() pickles them; the endpoint echoes bytes.
+    for (const value of RECIPE_OBJECTS) {
+      await conn.send(value);
+      const echoed = await conn.recv({ timeout: 5_000 });
+      if (!isDeepStrictEqual(echoed, value)) {
+        throw new Error(`echo of ${JSON.stringify(value)} differs: ${JSON.stringify(echoed)}`);
+      }
+    }
     return ms(start);
   } finally {
     conn.destroy();

@@ -20,5 +20,10 @@ for payload in (b'hello', os.urandom(300_000), b''):
     c.send_bytes(payload)
     if c.recv_bytes() != payload:
         sys.exit('ipc echo differs')
+# The recipe's own session: send() / recv() pickles, echoed byte for byte.
+for obj in ('hello', 42, [1, 2, 3, 4, 5]):
+    c.send(obj)
+    if c.recv() != obj:
+        sys.exit(f'ipc echo of {obj!r} differs')
 c.close()
 print('OK ipc')
