@@ -70,9 +70,10 @@ export class SendTimeoutError extends TimeoutError {
 }
 
 /**
- * A received message could not be decoded by the connection's codec: not a V8-serialized
- * value (`codec: 'v8'`), or a malformed, truncated or unsupported pickle (`codec: 'pickle'`;
- * `cause` says what and where). The message was consumed; the connection stays usable.
+ * A received message could not be decoded by the connection's codec: it is not a
+ * V8-serialized value, or not a well-formed pickle of the data types the pickle codec reads.
+ * With pickles, `cause` says what is wrong and where (truncated, unknown opcode, ...). The
+ * message was consumed; the connection stays usable.
  */
 export class DeserializeError extends NetError {
   /** Size of the message that could not be decoded. */
@@ -106,10 +107,10 @@ export class DeserializeError extends NetError {
 }
 
 /**
- * A value has no form in the connection's codec: for V8 serialization functions, symbols and
- * class instances with private state; for pickles anything outside the codec's types (a
- * function, a symbol, a `Date`, a class instance, a typed array other than `Uint8Array`, a
- * list or dict used as a set item or `Map` key). Nothing was sent.
+ * A value has no form in the connection's codec, so nothing was sent. For V8 serialization:
+ * functions, symbols and class instances with private state. For pickles: anything outside
+ * the codec's types (a function, a symbol, a `Date`, a class instance, a typed array other
+ * than `Uint8Array`, a list or dict used as a set item or `Map` key).
  */
 export class SerializeError extends NetError {
   /** For pickles: where in the value the problem is (`$[2].name`), and what was found there. */

@@ -1,16 +1,27 @@
 // The README's examples, run as a user runs them: the Quick example as a whole program
 // against the built package, and the recipe's Python client against its listener.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { CHALLENGE_DEFAULTS } from '@net/hmac-auth';
 import { readmeExample, readmeTableNames, runExample, runPeer } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IPC_DEFAULTS, IPC_SERVER_DEFAULTS, type Listener, listen } from '../src/index.js';
+import {
+  createIpcServer,
+  IPC_DEFAULTS,
+  IPC_SERVER_DEFAULTS,
+  type IpcServer,
+  type Listener,
+  listen,
+  PICKLE_DEFAULTS,
+} from '../src/index.js';
 import { python } from './helpers.js';
 
 const README = new URL('../README.md', import.meta.url);
 const listeners: Listener[] = [];
+const servers: IpcServer[] = [];
 afterEach(async () => {
   for (const listener of listeners.splice(0)) await listener.close();
+  for (const server of servers.splice(0)) await server.close({ timeout: 1_000 });
 });
 
 describe('README examples', () => {
@@ -55,6 +66,38 @@ describe('README examples', () => {
   );
 });
 
+describe("README: codec 'pickle'", () => {
+  it('pickle: the recipe as a Node server and a Node client', async () => {
+    const result = await runExample(readmeExample(README, 'pickle'));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "hello\n42\n[ 1, 2, 3, 4, 5 ]\nMap(2) { 'point' => [ 1, 2 ], 3 => Set(1) { 'x' } }\n",
+    );
+  });
+
+  it.each(['3.11', '3.12'] as const)(
+    "pickle-python: Python %s's recipe client, unchanged, against the README's server",
+    async (version) => {
+      // The README's server, as written there.
+      const server = createIpcServer(
+        async (conn) => {
+          for (;;) await conn.send(await conn.recv());
+        },
+        { host: '127.0.0.1', port: 0, authkey: 'peekaboo', codec: 'pickle' },
+      );
+      servers.push(server);
+      const { port } = (await server.listen()) as { port: number };
+      const result = await runPeer(python(version), [
+        '-c',
+        `port = ${port}\n${readmeExample(README, 'pickle-python').code}`,
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result).toMatchObject({ code: 0, stdout: 'hello\n42\n[1, 2, 3, 4, 5]\n' });
+    },
+  );
+});
+
 describe('README defaults', () => {
   it('IPC_DEFAULTS holds every endpoint default, and the options table lists each', () => {
     expect(IPC_DEFAULTS.acceptDigests).toEqual(['md5', 'sha256', 'sha384', 'sha3_256', 'sha3_384']);
@@ -63,5 +106,12 @@ describe('README defaults', () => {
     for (const key of [...Object.keys(IPC_DEFAULTS), ...Object.keys(IPC_SERVER_DEFAULTS)]) {
       expect(documented, `README options table lacks ${key}`).toContain(key);
     }
+    // The pickle row spells PICKLE_DEFAULTS out.
+    const row = readFileSync(README, 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('| `pickle` |'));
+    expect(row).toContain(
+      `{ dicts: '${PICKLE_DEFAULTS.dicts}', maxDepth: ${PICKLE_DEFAULTS.maxDepth}, maxContainers: ${PICKLE_DEFAULTS.maxContainers} }`,
+    );
   });
 });
