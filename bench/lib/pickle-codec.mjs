@@ -2,6 +2,8 @@
 // bench/lib/pickle-codec.py wrote (`generate`), so both sides work on the same pickle.
 //   node pickle-codec.mjs decode <path> <ms>  decodePickle(<the file's bytes>) over and over
 //   node pickle-codec.mjs encode <path> <ms>  encodePickle(<the file's decoded value>) over and over
+//   node pickle-codec.mjs build-map <path> <ms>  no pickle: the dict's Map built by hand from
+//                                                fresh strings (what any JS decoder must do)
 // After a 200 ms warm-up, runs for <ms> (at most MAX_OPS times) and prints "<ops> <ns>".
 import { readFileSync } from 'node:fs';
 import { decodePickle, encodePickle } from '@net/ipc';
@@ -38,6 +40,17 @@ if (mode === 'decode') {
 } else if (mode === 'encode') {
   const value = decodePickle(bytes);
   measure(() => encodePickle(value));
+} else if (mode === 'build-map') {
+  // The floor for any JS decoder of the dict workload: the same Map built by hand from
+  // fresh strings (a decoder must create each key string and insert it), no pickle at all.
+  const source = decodePickle(bytes);
+  const keys = [...source.keys()].map((key) => [...key].map((char) => char.charCodeAt(0)));
+  const values = [...source.values()];
+  measure(() => {
+    const map = new Map();
+    for (let i = 0; i < keys.length; i++) map.set(String.fromCharCode(...keys[i]), values[i]);
+    return map;
+  });
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -162,6 +162,15 @@ export async function run({ rounds }) {
               label: `@net/ipc ${ours}Pickle, ${verb} ${what}`,
               run: () => rate(node, [lib('pickle-codec.mjs'), ours, file, ms]),
             },
+            ...(kind === 'dict' && verb === 'decode'
+              ? [
+                  {
+                    label:
+                      'reference: no pickle, the same Map built by hand in JS from fresh strings (the floor of any JS decoder)',
+                    run: () => rate(node, [lib('pickle-codec.mjs'), 'build-map', file, ms]),
+                  },
+                ]
+              : []),
           ],
           rounds,
         });

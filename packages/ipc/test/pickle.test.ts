@@ -313,7 +313,18 @@ describe('encodePickle', () => {
     const t = tuple(1, 'two', null);
     const value = {
       ints: [0, 255, 256, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53 - 1, -(2 ** 53 - 1)],
-      bigints: [2n ** 64n, -(2n ** 64n), -(2n ** 63n), 2n ** 63n - 1n, 10n ** 400n],
+      // ...and the largest LONG1 (255 bytes) and the smallest LONG4, both signs.
+      bigints: [
+        2n ** 64n,
+        -(2n ** 64n),
+        -(2n ** 63n),
+        2n ** 63n - 1n,
+        10n ** 400n,
+        2n ** 2039n - 1n,
+        2n ** 2039n,
+        -(2n ** 2039n),
+        -(2n ** 2039n) - 1n,
+      ],
       floats: [0.5, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324],
       strings: ['', 'a'.repeat(63), 'é'.repeat(200), 'x'.repeat(70_000), '\u{1F600}', 'a\udc00'],
       bytes: new Uint8Array([0, 255]),
@@ -329,13 +340,12 @@ describe('encodePickle', () => {
     };
     const back = decodePickle(encodePickle(value), OBJECTS) as typeof value;
     expect(back.ints).toEqual(value.ints);
-    expect(back.bigints).toEqual([
-      2n ** 64n,
-      -(2n ** 64n),
-      -(2n ** 63n),
-      2n ** 63n - 1n,
-      10n ** 400n,
-    ]);
+    expect(back.bigints).toEqual(value.bigints);
+    const long = (n: bigint) => encodePickle(n).slice(2, 4); // the opcode and LONG1's length
+    expect([...long(2n ** 2039n - 1n)]).toEqual([0x8a, 255]);
+    expect([...long(-(2n ** 2039n))]).toEqual([0x8a, 255]);
+    expect(long(2n ** 2039n)[0]).toBe(0x8b);
+    expect(long(-(2n ** 2039n) - 1n)[0]).toBe(0x8b);
     expect(back.floats).toEqual(value.floats);
     expect(Object.is(back.floats[1], -0)).toBe(true);
     expect(back.strings).toEqual(value.strings);

@@ -1026,14 +1026,11 @@ class PickleReader {
       if (bytes[start + n - 1]! & 0x80) value -= 2 ** (8 * n);
       return value;
     }
-    const hex = this.#buffer.toString('hex', start, start + n);
-    let little = 0n;
-    // toString('hex') is in byte order; reverse the pairs to read little-endian.
-    let reversed = '';
-    for (let i = hex.length - 2; i >= 0; i -= 2) reversed += hex.slice(i, i + 2);
-    little = BigInt(`0x${reversed}`);
-    if (bytes[start + n - 1]! & 0x80) little -= 1n << BigInt(8 * n);
-    return narrow(little);
+    // Big-endian hex for BigInt(): a reversed copy of the bytes, linear in the size.
+    const bigEndian = Buffer.from(bytes.subarray(start, start + n)).reverse();
+    const value = BigInt(`0x${bigEndian.toString('hex')}`);
+    if (bytes[start + n - 1]! & 0x80) return narrow(value - (1n << BigInt(8 * n)));
+    return narrow(value);
   }
 
   #textInt(text: string, bools: boolean): number | bigint | boolean {

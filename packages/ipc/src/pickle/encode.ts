@@ -156,16 +156,17 @@ class PickleWriter {
       this.#number(Number(value));
       return;
     }
-    const bytes: number[] = [];
-    let rest = value;
-    // Emit bytes until what is left is all sign (0 or -1) and the top bit agrees with it.
-    for (;;) {
-      const byte = Number(rest & 0xffn);
-      bytes.push(byte);
-      rest >>= 8n;
-      if ((rest === 0n && (byte & 0x80) === 0) || (rest === -1n && (byte & 0x80) !== 0)) break;
-    }
-    const n = bytes.length;
+    // Little-endian two's complement in as few bytes as hold the sign, through one hex
+    // string (linear in the size; shifting a bigint byte by byte would be quadratic). A
+    // negative v is the bitwise inverse of -v - 1, which is not negative.
+    const negative = value < 0n;
+    const magnitude = negative ? -value - 1n : value;
+    let hex = magnitude.toString(16);
+    if (hex.length % 2 === 1) hex = `0${hex}`;
+    const bytes = Buffer.from(hex, 'hex').reverse(); // now little-endian
+    const guard = (bytes[bytes.length - 1]! & 0x80) !== 0 ? 1 : 0; // room for the sign bit
+    if (negative) for (let i = 0; i < bytes.length; i++) bytes[i] = ~bytes[i]! & 0xff;
+    const n = bytes.length + guard;
     const buffer = this.#reserve(5 + n);
     if (n < 0x100) {
       buffer[this.#pos++] = 0x8a; // LONG1
@@ -175,7 +176,9 @@ class PickleWriter {
       buffer.writeInt32LE(n, this.#pos);
       this.#pos += 4;
     }
-    for (let i = 0; i < n; i++) buffer[this.#pos++] = bytes[i]!;
+    buffer.set(bytes, this.#pos);
+    this.#pos += bytes.length;
+    if (guard === 1) buffer[this.#pos++] = negative ? 0xff : 0x00;
   }
 
   #string(value: string): void {
