@@ -5,7 +5,10 @@
  * recipe 11.11, passing accepted sockets from a primary to worker processes. Servers
  * (`createIpcServer`, and `listen` on top of it) run on `@net/tcp-server`'s connection
  * lifecycle: `maxConnections` counted from accept, the handshake deadline, `idleTimeout`
- * both ways, graceful `close({ timeout })`, the same `stats()` and `onError`.
+ * both ways, graceful `close({ timeout })`, the same `stats()` and `onError`. `send` /
+ * `recv` speak V8 serialization between Node peers, or with `codec: 'pickle'` the pickles of
+ * Python's `conn.send(obj)` / `conn.recv()` (data only: opcodes that import or call are
+ * refused, see `decodePickle`).
  *
  * @example
  * ```ts

@@ -21,21 +21,21 @@ import {
 class PickleFormatError extends Error {}
 
 /** Opcodes that import or call: refused by name. */
-const UNSAFE: Record<number, string> = {
-  80: 'PERSID',
-  81: 'BINPERSID',
-  82: 'REDUCE',
-  98: 'BUILD',
-  99: 'GLOBAL',
-  105: 'INST',
-  111: 'OBJ',
-  129: 'NEWOBJ',
-  130: 'EXT1',
-  131: 'EXT2',
-  132: 'EXT4',
-  146: 'NEWOBJ_EX',
-  147: 'STACK_GLOBAL',
-};
+const UNSAFE = new Map<number, string>([
+  [0x50, 'PERSID'],
+  [0x51, 'BINPERSID'],
+  [0x52, 'REDUCE'],
+  [0x62, 'BUILD'],
+  [0x63, 'GLOBAL'],
+  [0x69, 'INST'],
+  [0x6f, 'OBJ'],
+  [0x81, 'NEWOBJ'],
+  [0x82, 'EXT1'],
+  [0x83, 'EXT2'],
+  [0x84, 'EXT4'],
+  [0x92, 'NEWOBJ_EX'],
+  [0x93, 'STACK_GLOBAL'],
+]);
 
 /** The builtins protocols 2 to 4 call for data types, built here instead. */
 type ConstructorKind = 'bytes' | 'bytearray' | 'set' | 'frozenset' | 'encode';
@@ -78,7 +78,8 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
  * Decodes one pickle as Python's `pickle.loads` would, into JS values: `None`→`null`,
  * `bool`→boolean, `int`→number (a safe integer) or bigint, `float`→number, `str`→string,
  * `bytes`/`bytearray`→`Uint8Array`, `list`→array, `tuple`→array marked as a tuple
- * (`isTuple`), `dict`→plain object or `Map` (`dicts`), `set`/`frozenset`→`Set`. Shared and
+ * (`isTuple`), `dict`→`Map` (with `dicts: 'object'`, a plain object when every key is a
+ * `str`), `set`/`frozenset`→`Set`. Shared and
  * recursive references stay shared and recursive. Throws `ERR_PICKLE_UNSAFE`
  * ({@link PickleUnsafeError}) for an opcode that imports or calls, `ERR_PICKLE_LIMIT`
  * ({@link PickleLimitError}) past `maxDepth` / `maxContainers`, and `ERR_DESERIALIZE`
@@ -147,7 +148,7 @@ class PickleReader {
   readonly #heights = new Map<object, number>();
   /** Values handed out a second time (memo get, DUP): a parent may hold them already. */
   readonly #shared = new Set<object>();
-  /** A shared container grew (a cycle, or a hand-made pickle): heights may be stale. */
+  /** A shared value went into a container, or a shared container grew: heights may be stale. */
   stale = false;
   /** Allowed GLOBALs seen: the result is walked to make sure none is left as a value. */
   constructors = 0;
@@ -490,7 +491,7 @@ class PickleReader {
           break;
         }
         default: {
-          const unsafe = UNSAFE[op];
+          const unsafe = UNSAFE.get(op);
           if (unsafe !== undefined) throw new PickleUnsafeError(unsafe, at);
           throw new PickleFormatError(
             `unknown opcode 0x${op.toString(16).padStart(2, '0')} at byte ${at}`,
@@ -549,12 +550,24 @@ class PickleReader {
       }
       // A dict key of a plain object must be a str (SHORT_BINUNICODE, BINUNICODE).
       if (object !== undefined && batchItems % 2 === 0 && op !== 0x8c && op !== 0x58) break;
-      const size = this.#scalarSize(pos);
+      // The common items inline (this loop runs once per item), the rest through #scalarSize.
+      const size =
+        op === 0x8c && pos + 1 < length
+          ? 2 + bytes[pos + 1]!
+          : op === 0x4b
+            ? 2
+            : op === 0x47
+              ? 9
+              : this.#scalarSize(pos);
       if (size === 0 || pos + size > length) break;
       pos += size;
-      const memo = this.#memoSize(pos);
-      if (memo > 0 && op !== 0x8c && op !== 0x58) break; // Python memoizes strs, not numbers
-      pos += memo;
+      if (op === 0x8c || op === 0x58) {
+        // A str may be memoized (Python's pickler does it for every str); numbers are not.
+        const next = bytes[pos];
+        if (next === 0x94) pos += 1;
+        else if (next === 0x71) pos += 2;
+        else if (next === 0x72) pos += 5;
+      }
       batchItems++;
     }
     if (end < 0) return false;
@@ -640,12 +653,22 @@ class PickleReader {
             value = false;
             pos += 1;
             break;
-          case 0x8c:
+          case 0x8c: {
+            const n = bytes[pos + 1]!;
+            last = (n <= 12 && shortAscii(bytes, pos + 2, n)) || this.#utf8(pos + 2, n);
+            value = last;
+            pos += 2 + n;
+            break;
+          }
           case 0x58:
             last = this.#strAt(pos);
             value = last;
             pos = this.#strEnd;
             break;
+          case 0x94: // MEMOIZE, the common one
+            this.#putScalar(this.#memoCount, last);
+            pos++;
+            continue;
           default:
             pos = this.#skipBetween(pos, last);
             continue;
@@ -725,16 +748,6 @@ class PickleReader {
       default:
         return 0;
     }
-  }
-
-  /** Size of a memo opcode at `pos` (MEMOIZE, BINPUT, LONG_BINPUT), else 0. */
-  #memoSize(pos: number): number {
-    const op = this.#bytes[pos];
-    const left = this.#bytes.byteLength - pos;
-    if (op === 0x94) return 1;
-    if (op === 0x71 && left >= 2) return 2;
-    if (op === 0x72 && left >= 5) return 5;
-    return 0;
   }
 
   /** Memoizes a scalar (no dict bookkeeping needed). */
