@@ -147,7 +147,9 @@ export class Connection implements MessageConnection {
     try {
       body = this.#pickle === undefined ? serialize(value) : encodeWith(value, this.#pickle);
     } catch (error) {
-      return Promise.reject(error instanceof NetError ? error : new SerializeError(error));
+      return Promise.reject(
+        error instanceof NetError ? error : new SerializeError(error, this.codec),
+      );
     }
     return this.sendBytes(body);
   }

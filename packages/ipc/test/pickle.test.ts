@@ -361,6 +361,16 @@ describe('encodePickle', () => {
     expect(decodePickle(encodePickle(2 ** 53))).toBe(2n ** 53n);
   });
 
+  it('returns bytes whose buffer holds nothing else (no pooled or uninitialized memory)', () => {
+    for (const value of ['x', 'y'.repeat(10_000)]) {
+      const out = encodePickle(value);
+      expect(out.byteOffset).toBe(0);
+      expect(new Uint8Array(out.buffer).subarray(out.byteLength).every((byte) => byte === 0)).toBe(
+        true,
+      );
+    }
+  });
+
   it('writes a tuple reached again through a list once, as Python does', () => {
     const inner: unknown[] = [];
     const t = asTuple([inner]);

@@ -59,7 +59,9 @@ export function encodeWith(value: unknown, { maxDepth }: ResolvedPickleOptions):
 }
 
 class PickleWriter {
-  #buffer = Buffer.allocUnsafe(256);
+  // Zero-filled and never from the shared pool: the result is a view of this buffer, and its
+  // `.buffer` must hold nothing but what we wrote.
+  #buffer = Buffer.alloc(256);
   /** Numbers go through a DataView: its accessors compile to plain stores, Buffer's do not. */
   #view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
   #pos = 0;
@@ -80,7 +82,7 @@ class PickleWriter {
   #reserve(n: number): Buffer {
     const needed = this.#pos + n;
     if (needed > this.#buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, this.#buffer.length * 2));
+      const grown = Buffer.alloc(Math.max(needed, this.#buffer.length * 2));
       this.#buffer.copy(grown, 0, 0, this.#pos);
       this.#buffer = grown;
       this.#view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
