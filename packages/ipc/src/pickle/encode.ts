@@ -211,7 +211,10 @@ class PickleWriter {
     // Write after the longest header, then move the bytes up if a shorter one fits.
     const written = buffer.write(value, head + 9, 'utf8');
     const headerSize = this.#headerSize(written);
-    if (headerSize !== 9) buffer.copy(buffer, head + headerSize, head + 9, head + 9 + written);
+    if (headerSize !== 9) {
+      buffer.copy(buffer, head + headerSize, head + 9, head + 9 + written);
+      buffer.fill(0, head + headerSize + written, head + 9 + written); // no stale copy left
+    }
     this.#writeHeader(0x8c, written, headerSize);
     this.#pos += written;
   }
