@@ -3,7 +3,7 @@
 //   node pickle-codec.mjs decode <path> <ms>  decodePickle(<the file's bytes>) over and over
 //   node pickle-codec.mjs encode <path> <ms>  encodePickle(<the file's decoded value>) over and over
 //   node pickle-codec.mjs build-map <path> <ms>  no pickle: the dict's Map built by hand from
-//                                                fresh strings (what any JS decoder must do)
+//                                                fresh strings (the work any JS decoder does)
 // After a 200 ms warm-up, runs for <ms> (at most MAX_OPS times) and prints "<ops> <ns>".
 import { readFileSync } from 'node:fs';
 import { decodePickle, encodePickle } from '@net/ipc';
@@ -41,8 +41,8 @@ if (mode === 'decode') {
   const value = decodePickle(bytes);
   measure(() => encodePickle(value));
 } else if (mode === 'build-map') {
-  // The floor for any JS decoder of the dict workload: the same Map built by hand from
-  // fresh strings (a decoder must create each key string and insert it), no pickle at all.
+  // What any JS decoder of the dict workload must do at least, by hand and without pickle:
+  // create each key string (String.fromCharCode of its bytes) and insert it into a Map.
   const source = decodePickle(bytes);
   const keys = [...source.keys()].map((key) => [...key].map((char) => char.charCodeAt(0)));
   const values = [...source.values()];

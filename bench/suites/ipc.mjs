@@ -166,7 +166,7 @@ export async function run({ rounds }) {
               ? [
                   {
                     label:
-                      'reference: no pickle, the same Map built by hand in JS from fresh strings (the floor of any JS decoder)',
+                      'reference: no pickle, the same Map built by hand in JS from fresh strings',
                     run: () => rate(node, [lib('pickle-codec.mjs'), 'build-map', file, ms]),
                   },
                 ]
