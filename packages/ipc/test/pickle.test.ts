@@ -246,6 +246,8 @@ describe('decodePickle: refusing what is not data', () => {
       ['X\x05\x00\x00\x00\xff\xfe\xfd\xfc\xfb.', /not valid UTF-8/],
       ['\x97.', /out-of-band buffers/],
       ['e.', /APPENDS without a MARK/],
+      // POP right after a MARK pops the MARK, not the list under it: APPENDS has no MARK.
+      [']K\x01(0e.', /APPENDS without a MARK/],
       ['cbuiltins\nset\nK\x05\x85R.', /builtins\.set\(\) with unexpected arguments/],
     ];
     for (const [text, message] of cases) {

@@ -198,10 +198,13 @@ class PickleReader {
         case 0x28: // MARK
           if (!this.#scalarBatches()) this.#marks.push(stack.length);
           break;
-        case 0x30: // POP
-          if (stack.length > 0) stack.pop();
+        case 0x30: {
+          // POP: the top item above the last MARK, else that MARK (Python's rule)
+          const marks = this.#marks;
+          if (stack.length > (marks.length > 0 ? marks[marks.length - 1]! : 0)) stack.pop();
           else this.#popMark('POP');
           break;
+        }
         case 0x31: // POP_MARK
           stack.length = this.#popMark('POP_MARK');
           break;
