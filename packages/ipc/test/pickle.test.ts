@@ -197,6 +197,8 @@ describe('decodePickle: refusing what is not data', () => {
       'builtins.set',
     ],
     ['a builtin inside a list', ']\x94cbuiltins\nset\na.', 'GLOBAL', 2, 'builtins.set'],
+    ['a builtin as a dict key', '}cbuiltins\nset\nK\x01s.', 'GLOBAL', 1, 'builtins.set'],
+    ['a builtin as a set item', '\x8f(cbuiltins\nset\n\x90.', 'GLOBAL', 2, 'builtins.set'],
   ];
   it.each(unsafe)('%s', (_name, text, opcode, offset, global) => {
     const error = thrown(() => decodePickle(p(text))) as PickleUnsafeError;

@@ -925,7 +925,10 @@ class PickleReader {
     const map = dict as Map<unknown, unknown>;
     for (let i = from; i < items.length; i += 2) {
       const key = items[i];
-      if (!isHashable(key)) throw new PickleFormatError(`${opcode}: an unhashable dict key`);
+      if (!isHashable(key)) {
+        if (key instanceof Constructor) throw unusedBuiltin(key);
+        throw new PickleFormatError(`${opcode}: an unhashable dict key`);
+      }
       map.set(key, items[i + 1]);
     }
     this.#grew(map, this.#tallest(items, from, 1));
@@ -1113,8 +1116,16 @@ function toSet(items: unknown[], opcode: string): Set<unknown> {
 }
 
 function addHashable(set: Set<unknown>, item: unknown, opcode: string): void {
-  if (!isHashable(item)) throw new PickleFormatError(`${opcode}: an unhashable set item`);
+  if (!isHashable(item)) {
+    if (item instanceof Constructor) throw unusedBuiltin(item);
+    throw new PickleFormatError(`${opcode}: an unhashable set item`);
+  }
   set.add(item);
+}
+
+/** A builtin named as data but never called: a pickle of the class itself, not of a value. */
+function unusedBuiltin(builtin: Constructor): PickleUnsafeError {
+  return new PickleUnsafeError(builtin.opcode, builtin.offset, builtin.label);
 }
 
 function ascii(bytes: Uint8Array): string {
@@ -1245,10 +1256,7 @@ function checkGraph(root: unknown, maxDepth: number): void {
   }
   const frames: Frame[] = [];
   const enter = (node: object): void => {
-    if (node instanceof Constructor) {
-      // Named as data but never called: a pickle of the class itself, not of a value.
-      throw new PickleUnsafeError(node.opcode, node.offset, node.label);
-    }
+    if (node instanceof Constructor) throw unusedBuiltin(node);
     onPath.add(node);
     frames.push({ node, children: childContainers(node), next: 0, height: 0 });
   };
