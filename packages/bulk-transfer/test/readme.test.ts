@@ -26,7 +26,8 @@ async function budgetServer(): Promise<number> {
   return (await server.listen({ host: '127.0.0.1', port: 0 })).port;
 }
 
-describe('README examples', () => {
+// Each example is a whole Node (or Python) process: more than vitest's 5 s on a busy machine.
+describe('README examples', { timeout: 30_000 }, () => {
   it('quick: a matrix over loopback, then null at the clean end', async () => {
     const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 // The README's runnable examples, run as a user runs them (against the built package).
 const README = new URL('../README.md', import.meta.url);
 
-describe('README examples', () => {
+// Each example is a whole Node (or Python) process: more than vitest's 5 s on a busy machine.
+describe('README examples', { timeout: 30_000 }, () => {
   it('quick: a client that half-closes still gets every reply', async () => {
     const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');

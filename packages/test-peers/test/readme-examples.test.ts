@@ -81,7 +81,7 @@ describe('readmeTableNames', () => {
   });
 });
 
-describe('runExample', () => {
+describe('runExample', { timeout: 30_000 }, () => {
   it('strips types, runs top-level await and resolves @net packages through their exports', async () => {
     const code = [
       "import { NetError } from '@net/core';",

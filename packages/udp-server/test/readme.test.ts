@@ -10,7 +10,8 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
-describe('README examples', () => {
+// Each example is a whole Node (or Python) process: more than vitest's 5 s on a busy machine.
+describe('README examples', { timeout: 30_000 }, () => {
   it('quick: the time server answers udpRequest with a ctime string', async () => {
     const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');
