@@ -6,11 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type PeerResult, runPeer } from '@net/test-peers';
+import { freePort, type PeerResult, runPeer } from '@net/test-peers';
 
 /** The Prometheus server of Debian's `prometheus` package. */
 export const PROMETHEUS = '/usr/bin/prometheus';
@@ -96,18 +95,6 @@ function scrapeConfig(targets: string[], interval: string): string {
       },
     ],
   });
-}
-
-/** A loopback port that was free a moment ago (Prometheus binds it itself). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Resolves when the child has exited (at once if it already has). */

@@ -1,4 +1,5 @@
 import { AbortedError, InvalidArgumentError, MAX_TIMER_MS } from '@net/core';
+import { thrown } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   EventLoop,
@@ -20,16 +21,6 @@ function pool(options: Omit<ConstructorParameters<typeof WorkerPool>[0], 'filena
   const p = new WorkerPool({ filename: tasks, ...options });
   pools.push(p);
   return p;
-}
-
-/** The error `fn` throws (fails the test if it throws none). */
-function thrown(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
 }
 
 describe('WorkerPool options: undefined means the default, timers are capped', () => {

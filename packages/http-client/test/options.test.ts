@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   MAX_TIMER_MS,
 } from '@net/core';
+import { thrown } from '@net/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, InvalidOptionError, InvalidUrlError, Session } from '../src/index.js';
 import { rejection, startServer, type TestServer } from './helpers.js';
@@ -22,16 +23,6 @@ afterAll(async () => {
   await s.close();
   await srv.close();
 });
-
-/** The error `fn` throws (fails the test if it throws none). */
-function thrown(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
-}
 
 describe('options: core validators, undefined means the default', () => {
   it('Session options set to undefined take their defaults', async () => {

@@ -1,6 +1,7 @@
 // The pickle codec on its own (hand-written pickles, so every opcode and limit is pinned down
 // byte by byte) and over a Node <-> Node connection. Python as the peer: interop/pickle*.ts.
 import { randomBytes } from 'node:crypto';
+import { thrown as thrownBy } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   asTuple,
@@ -24,14 +25,7 @@ const OBJECTS = { dicts: 'object' } as const;
 /** Bytes from a pickle written as a Latin-1 string ('\x80\x04...'). */
 const p = (text: string): Uint8Array => Uint8Array.from(text, (char) => char.charCodeAt(0));
 
-function thrown(run: () => unknown): NetError {
-  try {
-    run();
-  } catch (error) {
-    return error as NetError;
-  }
-  throw new Error('expected an error');
-}
+const thrown = (fn: () => unknown) => thrownBy<NetError>(fn);
 
 /** `n` lists nested in one another, innermost empty, as Python's pickler writes them. */
 function nestedLists(n: number): Uint8Array {

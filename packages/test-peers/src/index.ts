@@ -93,6 +93,7 @@ export function runPeer(
   });
 }
 
+export { freePort, thrown } from './helpers.js';
 export {
   type ReadmeExample,
   type RunExampleOptions,

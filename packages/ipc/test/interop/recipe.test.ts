@@ -2,8 +2,8 @@
 // is replaced), with our Node on the other side, codec: 'pickle', on Python 3.11 and 3.12.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
+import { freePort } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connect,
@@ -25,15 +25,6 @@ afterEach(async () => {
   for (const child of children.splice(0)) child.kill();
   for (const server of servers.splice(0)) await server.close({ timeout: 1_000 });
 });
-
-/** A port free a moment ago (the recipe's server binds a fixed port). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The recipe's source with its port 25000 replaced. */
 function withPort(source: string, port: number): string {
