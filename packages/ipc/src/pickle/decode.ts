@@ -64,12 +64,13 @@ const ALLOWED_GLOBALS = new Map<string, ConstructorKind>([
   ['_codecs.encode', 'encode'],
 ]);
 
-/** Per plain-object dict (dicts: 'object'): so it can become a Map if a non-str key comes. */
+/**
+ * Per plain-object dict (dicts: 'object'): so it can become a Map if a non-str key comes.
+ * Whether another reference to it exists (then it cannot be swapped) is `#shared`'s.
+ */
 interface DictInfo {
   ordinal: number;
   memoIndex: number;
-  /** Another reference to it exists (memo get, DUP, a second PUT): it cannot be swapped. */
-  escaped: boolean;
 }
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
@@ -328,23 +329,23 @@ class PickleReader {
           stack.push(this.#container([]));
           break;
         case 0x6c: // LIST
-          stack.push(this.#container(this.#popItems('LIST'), true));
+          stack.push(this.#containerOf(this.#popItems('LIST')));
           break;
         case 0x29: // EMPTY_TUPLE
           stack.push(this.#container(tuple()));
           break;
         case 0x74: // TUPLE
-          stack.push(this.#container(asTuple(this.#popItems('TUPLE')), true));
+          stack.push(this.#containerOf(asTuple(this.#popItems('TUPLE'))));
           break;
         case 0x85: // TUPLE1
           this.#need(1, 'TUPLE1');
-          stack.push(this.#container(tuple(stack.pop()), true));
+          stack.push(this.#containerOf(tuple(stack.pop())));
           break;
         case 0x86: {
           // TUPLE2
           this.#need(2, 'TUPLE2');
           const b = stack.pop();
-          stack.push(this.#container(tuple(stack.pop(), b), true));
+          stack.push(this.#containerOf(tuple(stack.pop(), b)));
           break;
         }
         case 0x87: {
@@ -352,7 +353,7 @@ class PickleReader {
           this.#need(3, 'TUPLE3');
           const c = stack.pop();
           const b = stack.pop();
-          stack.push(this.#container(tuple(stack.pop(), b, c), true));
+          stack.push(this.#containerOf(tuple(stack.pop(), b, c)));
           break;
         }
         case 0x7d: // EMPTY_DICT
@@ -369,9 +370,12 @@ class PickleReader {
         case 0x8f: // EMPTY_SET
           stack.push(this.#container(new Set()));
           break;
-        case 0x91: // FROZENSET
-          stack.push(this.#container(toSet(this.#popItems('FROZENSET'), 'FROZENSET'), true));
+        case 0x91: {
+          // FROZENSET
+          const items = this.#popItems('FROZENSET');
+          stack.push(this.#container(toSet(items, 'FROZENSET'), items));
           break;
+        }
         case 0x61: {
           // APPEND
           this.#need(2, 'APPEND');
@@ -386,16 +390,9 @@ class PickleReader {
           const mark = this.#popMark('APPENDS');
           if (mark === 0) throw new PickleFormatError('APPENDS with no list under its MARK');
           const list = this.#list(stack[mark - 1], 'APPENDS');
-          let tallest = 0;
-          for (let i = mark; i < stack.length; i++) {
-            const value = stack[i];
-            list.push(value);
-            if (typeof value === 'object' && value !== null) {
-              tallest = Math.max(tallest, this.#heightOf(value));
-            }
-          }
+          for (let i = mark; i < stack.length; i++) list.push(stack[i]);
+          this.#grew(list, this.#tallest(stack, mark, 1));
           stack.length = mark;
-          this.#grew(list, tallest);
           break;
         }
         case 0x73: {
@@ -424,13 +421,9 @@ class PickleReader {
           if (mark === 0 || !(set instanceof Set)) {
             throw new PickleFormatError(`ADDITEMS at byte ${at} without a set under its MARK`);
           }
-          let tallest = 0;
-          for (let i = mark; i < stack.length; i++) {
-            addHashable(set, stack[i], 'ADDITEMS');
-            tallest = Math.max(tallest, this.#heightOf(stack[i]));
-          }
+          for (let i = mark; i < stack.length; i++) addHashable(set, stack[i], 'ADDITEMS');
+          this.#grew(set, this.#tallest(stack, mark, 1));
           stack.length = mark;
-          this.#grew(set, tallest);
           break;
         }
         case 0x68: // BINGET
@@ -451,22 +444,9 @@ class PickleReader {
         case 0x70: // PUT
           this.#put(this.#lineIndex('PUT'));
           break;
-        case 0x94: {
-          // MEMOIZE: Python memoizes every str and container, so this is the hot path
-          const memo = this.#memo;
-          const marks = this.#marks;
-          const floor = marks.length > 0 ? marks[marks.length - 1]! : 0;
-          const value = stack[stack.length - 1];
-          if (
-            this.#memoCount === memo.length &&
-            stack.length > floor &&
-            typeof value !== 'object'
-          ) {
-            memo.push(value);
-            this.#memoCount++;
-          } else this.#put(this.#memoCount);
+        case 0x94: // MEMOIZE: Python memoizes every str and container
+          this.#put(this.#memoCount);
           break;
-        }
         case 0x63: {
           // GLOBAL: two lines, module and name
           const module = this.#line('GLOBAL');
@@ -553,15 +533,7 @@ class PickleReader {
       }
       // A dict key of a plain object must be a str (SHORT_BINUNICODE, BINUNICODE).
       if (object !== undefined && batchItems % 2 === 0 && op !== 0x8c && op !== 0x58) break;
-      // The common items inline (this loop runs once per item), the rest through #scalarSize.
-      const size =
-        op === 0x8c && pos + 1 < length
-          ? 2 + bytes[pos + 1]!
-          : op === 0x4b
-            ? 2
-            : op === 0x47
-              ? 9
-              : this.#scalarSize(pos);
+      const size = this.#scalarSize(pos);
       if (size === 0 || pos + size > length) break;
       pos += size;
       if (op === 0x8c || op === 0x58) {
@@ -656,22 +628,12 @@ class PickleReader {
             value = false;
             pos += 1;
             break;
-          case 0x8c: {
-            const n = bytes[pos + 1]!;
-            last = (n <= 12 && shortAscii(bytes, pos + 2, n)) || this.#utf8(pos + 2, n);
-            value = last;
-            pos += 2 + n;
-            break;
-          }
+          case 0x8c:
           case 0x58:
             last = this.#strAt(pos);
             value = last;
             pos = this.#strEnd;
             break;
-          case 0x94: // MEMOIZE, the common one
-            this.#putScalar(this.#memoCount, last);
-            pos++;
-            continue;
           default:
             pos = this.#skipBetween(pos, last);
             continue;
@@ -713,13 +675,13 @@ class PickleReader {
   #skipBetween(pos: number, last: string): number {
     switch (this.#bytes[pos]) {
       case 0x94:
-        this.#putScalar(this.#memoCount, last);
+        this.#memoSet(this.#memoCount, last);
         return pos + 1;
       case 0x71:
-        this.#putScalar(this.#bytes[pos + 1]!, last);
+        this.#memoSet(this.#bytes[pos + 1]!, last);
         return pos + 2;
       case 0x72:
-        this.#putScalar(this.#view.getUint32(pos + 1, true), last);
+        this.#memoSet(this.#view.getUint32(pos + 1, true), last);
         return pos + 5;
       case 0x95:
         return pos + 9;
@@ -753,8 +715,8 @@ class PickleReader {
     }
   }
 
-  /** Memoizes a scalar (no dict bookkeeping needed). */
-  #putScalar(index: number, value: unknown): void {
+  /** memo[index] = value, counting new entries (MEMOIZE's index is the count). */
+  #memoSet(index: number, value: unknown): void {
     const memo = this.#memo;
     if (index === memo.length) {
       memo.push(value);
@@ -835,24 +797,20 @@ class PickleReader {
     return this.#stack.splice(mark);
   }
 
-  /** Counts a new container; `filled`: its items are in it already (they set its height). */
-  #container<T extends object>(value: T, filled = false): T {
+  /** Counts a new container holding `items` already (they set its height). */
+  #container<T extends object>(value: T, items?: unknown[]): T {
     if (++this.containers > this.#maxContainers) {
       throw new PickleLimitError('maxContainers', this.#maxContainers, 'received');
     }
-    let tallest = 0;
-    if (filled) {
-      for (const item of value as Iterable<unknown>) {
-        if (typeof item === 'object' && item !== null) {
-          tallest = Math.max(tallest, this.#heightOf(item));
-        }
-      }
-      if (tallest + 1 > this.#maxDepth) {
-        throw new PickleLimitError('maxDepth', this.#maxDepth, 'received');
-      }
-    }
-    this.#heights.set(value, tallest + 1);
+    const height = items === undefined ? 1 : this.#tallest(items, 0, 1) + 1;
+    if (height > this.#maxDepth) throw new PickleLimitError('maxDepth', this.#maxDepth, 'received');
+    this.#heights.set(value, height);
     return value;
+  }
+
+  /** A new list or tuple, built from its items. */
+  #containerOf(items: unknown[]): unknown[] {
+    return this.#container(items, items);
   }
 
   #heightOf(value: unknown): number {
@@ -888,7 +846,7 @@ class PickleReader {
     const ordinal = this.#dictCount++;
     if (!this.#objectDicts || this.#forceMap?.has(ordinal)) return this.#container(new Map());
     const dict = this.#container({});
-    this.#dicts.set(dict, { ordinal, memoIndex: -1, escaped: false });
+    this.#dicts.set(dict, { ordinal, memoIndex: -1 });
     return dict;
   }
 
@@ -938,10 +896,7 @@ class PickleReader {
   #tallest(items: unknown[], from: number, step: number): number {
     let tallest = 0;
     for (let i = from; i < items.length; i += step) {
-      const item = items[i];
-      if (typeof item === 'object' && item !== null) {
-        tallest = Math.max(tallest, this.#heightOf(item));
-      }
+      tallest = Math.max(tallest, this.#heightOf(items[i]));
     }
     return tallest;
   }
@@ -954,20 +909,16 @@ class PickleReader {
     }
     this.#dicts.delete(object);
     this.#heights.set(map, this.#heights.get(object) ?? 1);
-    if (info.escaped) {
+    if (this.#shared.has(object)) {
       this.mapOrdinals ??= new Set(this.#forceMap);
       this.mapOrdinals.add(info.ordinal);
     }
     return map;
   }
 
-  /** Marks a plain-object dict as referenced twice (it can no longer be swapped for a Map). */
+  /** Notes a value handed out a second time (memo get, DUP). */
   #escape(value: unknown): unknown {
-    if (typeof value === 'object' && value !== null) {
-      this.#shared.add(value);
-      const info = this.#dicts.get(value);
-      if (info !== undefined) info.escaped = true;
-    }
+    if (typeof value === 'object' && value !== null) this.#shared.add(value);
     return value;
   }
 
@@ -979,16 +930,15 @@ class PickleReader {
     this.#stack.push(this.#escape(value));
   }
 
+  /** PUT / BINPUT / LONG_BINPUT / MEMOIZE: the stack's top into the memo at `index`. */
   #put(index: number): void {
     const value = this.#top('PUT');
-    if (this.#memo[index] === undefined) this.#memoCount++;
-    this.#memo[index] = value;
+    this.#memoSet(index, value);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const info = this.#dicts.get(value);
-      if (info !== undefined) {
-        if (info.memoIndex < 0) info.memoIndex = index;
-        else info.escaped = true;
-      }
+      if (info === undefined) return;
+      if (info.memoIndex < 0) info.memoIndex = index;
+      else this.#shared.add(value); // memoized twice: a second reference
     }
   }
 
@@ -1025,7 +975,7 @@ class PickleReader {
       case 'frozenset':
         if (args.length === 0) return this.#container(new Set());
         if (args.length === 1 && Array.isArray(first)) {
-          return this.#container(toSet(first, callable.label), true);
+          return this.#container(toSet(first, callable.label), first);
         }
         break;
     }
