@@ -8,7 +8,7 @@ export default defineConfig({
   dts: false,
   sourcemap: true,
   clean: true,
-  target: 'node20',
+  target: 'node22',
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },
 });
