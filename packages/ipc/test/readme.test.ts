@@ -34,6 +34,15 @@ describe('README examples', () => {
     );
   });
 
+  it('server: the handler-per-connection server listens, reports its stats and closes', async () => {
+    const result = await runExample(readmeExample(README, 'server'));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^\{\n?\s*active: 0,[\s\S]*accepted: 0,[\s\S]*authFailures: 0[\s\S]*\}\n$/,
+    );
+  });
+
   it.each(['3.11', '3.12'] as const)(
     "quick-python: Python %s's recipe client against the Quick example's listener",
     async (version) => {

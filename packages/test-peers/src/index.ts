@@ -54,6 +54,8 @@ export interface RunPeerOptions {
   /** Ms before the peer is killed (SIGKILL). Default 20,000. */
   timeout?: number;
   env?: NodeJS.ProcessEnv;
+  /** The peer's working directory. Default: this process's. */
+  cwd?: string;
   /** Called with all of stdout so far, each time more arrives. */
   onStdout?: (stdout: string) => void;
 }
@@ -65,7 +67,11 @@ export function runPeer(
   options: RunPeerOptions = {},
 ): Promise<PeerResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
+    const child = spawn(command, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env,
+      cwd: options.cwd,
+    });
     let stdout = '';
     let stderr = '';
     let output = '';

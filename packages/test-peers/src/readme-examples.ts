@@ -99,7 +99,7 @@ export interface RunExampleOptions {
 
 /**
  * Runs an example as an ES module (top-level `await` works) in a fresh scratch project,
- * killed after `timeout`; resolves with its exit code and output, never rejects. The
+ * which is also its working directory (files it writes go away with it), killed after `timeout`; resolves with its exit code and output, never rejects. The
  * packages must be built (`dist/`), as they are before the test suite runs.
  */
 export async function runExample(
@@ -131,6 +131,7 @@ export async function runExample(
     return await runPeer(options.node ?? process.execPath, [file], {
       timeout: options.timeout ?? 20_000,
       env: options.env,
+      cwd: project,
     });
   } finally {
     rmSync(project, { recursive: true, force: true });

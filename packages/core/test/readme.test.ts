@@ -1,0 +1,14 @@
+// The README's Quick example, run as a user runs it: a whole program against the built package.
+import { readmeExample, runExample } from '@net/test-peers';
+import { describe, expect, it } from 'vitest';
+
+const README = new URL('../README.md', import.meta.url);
+
+describe('README examples', () => {
+  it('quick: the deadline ends the work with ERR_TIMEOUT', async () => {
+    const result = await runExample(readmeExample(README, 'quick'));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('ERR_TIMEOUT\ntrue\n');
+  });
+});
