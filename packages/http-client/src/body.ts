@@ -10,7 +10,7 @@ import { encodeParams } from './url.js';
 
 /** A request body ready for undici. */
 export interface EncodedBody {
-  body: string | Uint8Array | Readable | FormData | undefined;
+  body: string | Uint8Array | Readable | UndiciFormData | undefined;
   /** Content type implied by the option used (`undefined`: leave it to the caller/undici). */
   contentType: string | undefined;
   /** `false` for streams, which can be sent only once. */

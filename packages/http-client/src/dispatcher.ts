@@ -19,11 +19,14 @@ export interface DispatcherConfig {
 /** Creates the dispatcher for `config`; explicit `proxy` beats `trustEnv`. */
 export function createDispatcher(config: DispatcherConfig): Dispatcher {
   const connect = { ...config.tls, timeout: config.connectTimeout } as Agent.Options['connect'];
-  const agentOptions: Agent.Options = {
+  // proxyTunnel: every request goes through a CONNECT tunnel, as the README says, also for
+  // http:// targets (undici 8 forwards those in absolute form unless asked to tunnel).
+  const agentOptions = {
+    proxyTunnel: true,
     connect,
     keepAliveTimeout: config.keepAliveTimeout,
     ...(config.connections > 0 ? { connections: config.connections } : {}),
-  };
+  } satisfies Agent.Options & Pick<ProxyAgent.Options, 'proxyTunnel'>;
   const { proxy } = config;
   if (proxy !== undefined && proxy !== false) {
     const { url, token } = typeof proxy === 'string' ? { url: proxy, token: undefined } : proxy;
@@ -36,7 +39,8 @@ export function createDispatcher(config: DispatcherConfig): Dispatcher {
     });
   }
   if (proxy === undefined && config.trustEnv) return new EnvHttpProxyAgent(agentOptions);
-  return new Agent(agentOptions);
+  const { proxyTunnel: _, ...direct } = agentOptions;
+  return new Agent(direct);
 }
 
 /** A cache key for `config` (TLS material included, so equal settings share a pool). */
