@@ -58,9 +58,11 @@ export interface RunPeerOptions {
   cwd?: string;
   /** Called with all of stdout so far, each time more arrives. */
   onStdout?: (stdout: string) => void;
+  /** Kills the peer (SIGKILL) when it aborts: a test's cleanup stops a server it started. */
+  signal?: AbortSignal;
 }
 
-/** Runs `command args` to completion, killed after `timeout`; never rejects. */
+/** Runs `command args` to completion, killed after `timeout` or on `signal`; never rejects. */
 export function runPeer(
   command: string,
   args: string[],
@@ -75,7 +77,10 @@ export function runPeer(
     let stdout = '';
     let stderr = '';
     let output = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 20_000);
+    const kill = () => child.kill('SIGKILL');
+    const timer = setTimeout(kill, options.timeout ?? 20_000);
+    if (options.signal?.aborted) kill();
+    else options.signal?.addEventListener('abort', kill, { once: true });
     child.stdout.on('data', (data) => {
       stdout += data;
       output += data;
@@ -94,6 +99,7 @@ export function runPeer(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', kill);
       resolve({ code, stdout, stderr, output });
     });
   });
