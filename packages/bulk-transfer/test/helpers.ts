@@ -148,7 +148,7 @@ export function expectedValue(dtype: DtypeName, i: number): number | bigint | bo
   return (base - 50) / 4;
 }
 
-/** Half-precision bits to a number (Node 20 has no Float16Array). */
+/** Half-precision bits to a number (Node 22 has no Float16Array). */
 export function halfToNumber(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exponent = (bits >> 10) & 0x1f;
