@@ -18,7 +18,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { type PeerResult, runPeer } from './index.js';
 
 /** One runnable block of a README. */
@@ -99,7 +98,8 @@ export interface RunExampleOptions {
 
 /**
  * Runs an example as an ES module (top-level `await` works) in a fresh scratch project,
- * which is also its working directory (files it writes go away with it), killed after `timeout`; resolves with its exit code and output, never rejects. The
+ * which is also its working directory (files it writes go away with it), killed after
+ * `timeout`; resolves with its exit code and output, never rejects. The
  * packages must be built (`dist/`), as they are before the test suite runs.
  */
 export async function runExample(
@@ -118,6 +118,9 @@ export async function runExample(
       symlinkSync(join(PACKAGES, name), join(scope, name), 'dir');
     }
     writeFileSync(join(project, 'package.json'), '{ "type": "module", "private": true }\n');
+    // Loaded here, not at the top: every test file imports this package, few run examples,
+    // and loading TypeScript costs about a second per test file.
+    const { default: ts } = await import('typescript');
     const { outputText } = ts.transpileModule(example.code, {
       compilerOptions: {
         module: ts.ModuleKind.ESNext,
