@@ -25,7 +25,11 @@ export type DtypeName =
  * `esnext.float16`), `never` elsewhere: the types compile with or without it.
  */
 export type Float16ArrayIfDeclared = typeof globalThis extends {
-  Float16Array: { prototype: infer T };
+  /** The global `Float16Array` constructor, where the lib declares one. */
+  Float16Array: {
+    /** Its instances' type, the result. */
+    prototype: infer T;
+  };
 }
   ? T
   : never;

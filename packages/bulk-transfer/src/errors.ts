@@ -13,11 +13,15 @@ export type InterruptionCode = 'ERR_TRANSFER_INCOMPLETE' | 'ERR_TIMEOUT' | 'ERR_
 
 /** Where and how a transfer stopped, for {@link TransferInterruptedError} and its timeout and abort twins. */
 export interface InterruptionDetails {
+  /** `'send'` or `'receive'`. */
   direction: 'receive' | 'send';
   /** `'header'` while a `.npy` header was being read, else `'body'`. */
   phase: 'header' | 'body';
+  /** Bytes of `phase` moved before the transfer stopped. */
   bytesTransferred: number;
+  /** Bytes `phase` has in all, when known. */
   expected: number;
+  /** The socket error or abort reason behind it, if any; becomes the error's `cause`. */
   cause?: unknown;
 }
 

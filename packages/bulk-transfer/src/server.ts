@@ -97,19 +97,31 @@ export const BULK_SERVER_DEFAULTS = {
   memoryBudget: 1024 * MiB,
   /** 256 MiB per array (as `recvArray`). */
   maxBytes: BULK_TRANSFER_DEFAULTS.maxBytes,
+  /** 10,000 bytes (as `recvArray`, NumPy's own limit). */
   maxHeaderBytes: BULK_TRANSFER_DEFAULTS.maxHeaderBytes,
+  /** 10 s from accept to the first complete header. */
   headerTimeout: 10_000,
+  /** 30 s waiting for room in the budget. */
   admissionTimeout: 30_000,
+  /** No limit per array body; `idleTimeout` still applies. */
   bodyTimeout: 0,
   /** 64 KiB per connection. */
   readAhead: 64 * 1024,
+  /** 1024 connections at once, counted from accept (`@net/tcp-server`'s default: no limit). */
   maxConnections: 1024,
+  /** 5 minutes, as `@net/tcp-server`. */
   idleTimeout: TCP_SERVER_DEFAULTS.idleTimeout,
+  /** 5 s, as `@net/tcp-server`. */
   endTimeout: TCP_SERVER_DEFAULTS.endTimeout,
+  /** 5 s, as `@net/tcp-server`. */
   closeTimeout: TCP_SERVER_DEFAULTS.closeTimeout,
+  /** 511, Node's default. */
   backlog: TCP_SERVER_DEFAULTS.backlog,
+  /** Nagle off, as `@net/tcp-server`. */
   noDelay: TCP_SERVER_DEFAULTS.noDelay,
+  /** Keep-alive probes off. */
   keepAlive: TCP_SERVER_DEFAULTS.keepAlive,
+  /** No SO_REUSEPORT. */
   reusePort: TCP_SERVER_DEFAULTS.reusePort,
 } as const satisfies Required<Omit<BulkServerOptions, 'verify' | 'onError'>>;
 

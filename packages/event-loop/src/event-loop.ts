@@ -29,6 +29,7 @@ export interface EventLoopOptions {
 
 /** Defaults of {@link EventLoopOptions}. */
 export const EVENT_LOOP_DEFAULTS = {
+  /** 1024 events held per handler. */
   maxPending: 1024,
 } as const satisfies Required<Omit<EventLoopOptions, 'onError'>>;
 
@@ -91,6 +92,7 @@ export class EventLoop {
   private dropped = 0;
   private failed = 0;
 
+  /** Throws `ERR_INVALID_ARGUMENT` for a bad option. */
   constructor(options: EventLoopOptions = {}) {
     const opts = withDefaults(EVENT_LOOP_DEFAULTS, options, 'EventLoop options');
     checkCount('maxPending', opts.maxPending);

@@ -23,7 +23,9 @@ export interface ListenOptions {
 
 /** Defaults of the example servers' options. */
 export const EXAMPLE_DEFAULTS = {
+  /** Loopback only. */
   host: '127.0.0.1',
+  /** Any free port. */
   port: 0,
   /** Bytes a TCP echo client holds (unsent + in the socket's buffer) before it stops reading. */
   maxBuffered: 1024 * 1024,
@@ -31,6 +33,7 @@ export const EXAMPLE_DEFAULTS = {
 
 /** Base of the UDP servers (the recipe's `UDPServer`): owns a UDP socket, always receiving. */
 export abstract class UdpServer extends EventHandler<DgramSocket> {
+  /** @param socket A bound UDP socket; the loop receives on it. */
   constructor(readonly socket: DgramSocket) {
     super();
   }
@@ -59,6 +62,11 @@ export type ClientHandlerFactory = (client: Socket, loop: EventLoop) => EventHan
 
 /** The recipe's `TCPServer`: accepts connections and adds one client handler for each. */
 export class TcpServer extends EventHandler<Server> {
+  /**
+   * @param socket The listening server whose connections it accepts.
+   * @param clientHandler Makes the handler of each accepted connection.
+   * @param loop The loop those handlers are added to.
+   */
   constructor(
     readonly socket: Server,
     readonly clientHandler: ClientHandlerFactory,
@@ -85,6 +93,10 @@ export class TcpClient extends EventHandler<Socket> {
   /** Bytes queued by `send()` and not yet handed to the socket. */
   protected outgoingBytes = 0;
 
+  /**
+   * @param socket The connection it owns.
+   * @param loop The loop it is registered with; `close()` removes it from there.
+   */
   constructor(
     readonly socket: Socket,
     readonly loop: EventLoop,
@@ -155,6 +167,10 @@ export class ThreadPoolHandler<
   private readonly signal: MessagePort;
   private pending: [PoolCallback<TResult>, unknown, TResult | undefined][] = [];
 
+  /**
+   * @param pool The pool that runs the work.
+   * @param loop The loop that `reportError`s a throwing callback.
+   */
   constructor(
     readonly pool: WorkerPool<TArg, TResult>,
     readonly loop: EventLoop,
@@ -202,6 +218,10 @@ export class ThreadPoolHandler<
  * the task failed. The loop never blocks on the work.
  */
 export class UdpPoolServer extends UdpServer {
+  /**
+   * @param socket A bound UDP socket.
+   * @param pool The handler that runs each datagram's task; add it to the same loop.
+   */
   constructor(
     socket: DgramSocket,
     readonly pool: ThreadPoolHandler<string, unknown>,
@@ -265,7 +285,12 @@ export async function createUdpPoolServer(
   loop: EventLoop,
   pool: WorkerPool<string, unknown>,
   options: ListenOptions = {},
-): Promise<{ server: UdpPoolServer; poolHandler: ThreadPoolHandler<string, unknown> }> {
+): Promise<{
+  /** The UDP server, bound and added to `loop`. */
+  server: UdpPoolServer;
+  /** The pool handler it sends tasks through, added to `loop`. */
+  poolHandler: ThreadPoolHandler<string, unknown>;
+}> {
   const poolHandler = new ThreadPoolHandler(pool, loop);
   const server = new UdpPoolServer(await bindUdp(options), poolHandler);
   loop.add(poolHandler).add(server);

@@ -21,7 +21,9 @@ export interface MonitorLoopOptions {
 
 /** Defaults of {@link MonitorLoopOptions}. */
 export const MONITOR_LOOP_DEFAULTS = {
+  /** A sample every 10 ms. */
   resolution: 10,
+  /** The last 10 s. */
   window: 10_000,
 } as const satisfies Required<MonitorLoopOptions>;
 
@@ -140,7 +142,9 @@ export interface PressureOptions {
 
 /** Defaults of {@link PressureOptions}. */
 export const UNDER_PRESSURE_DEFAULTS = {
+  /** 200 ms of p99 delay. */
   maxDelayMs: 200,
+  /** 98 % busy. */
   maxUtilization: 0.98,
 } as const satisfies Required<Omit<PressureOptions, 'monitor'>>;
 

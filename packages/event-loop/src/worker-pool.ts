@@ -48,10 +48,15 @@ export interface WorkerPoolOptions {
 
 /** Defaults of {@link WorkerPoolOptions} (`maxWorkers` is this machine's available parallelism). */
 export const WORKER_POOL_DEFAULTS = {
+  /** No worker while idle: they start with the first tasks. */
   minWorkers: 0,
+  /** `os.availableParallelism()`, at least 1. */
   maxWorkers: Math.max(1, availableParallelism()),
+  /** 10 s. */
   idleTimeout: 10_000,
+  /** 10,000 waiting tasks (`Infinity` = unbounded). */
   maxQueue: 10_000,
+  /** Up to 16 short tasks in flight per worker. */
   pipeline: 16,
 } as const satisfies Required<Omit<WorkerPoolOptions, 'filename'>>;
 
@@ -146,6 +151,7 @@ function checkCountOrInfinity(name: string, value: unknown, min: number): void {
 export class WorkerPool<TArg = unknown, TResult = unknown> {
   /** The effective options, defaults applied. */
   readonly options: Readonly<Required<Omit<WorkerPoolOptions, 'filename'>>> & {
+    /** The task module's absolute path (a `file:` URL given is converted). */
     readonly filename: string;
   };
   private readonly url: string;
@@ -165,6 +171,10 @@ export class WorkerPool<TArg = unknown, TResult = unknown> {
   private closed: Promise<void> | undefined;
   private onDrained: (() => void) | undefined;
 
+  /**
+   * Starts `minWorkers` workers; the others start as tasks arrive. Throws
+   * `ERR_INVALID_ARGUMENT` for a bad option.
+   */
   constructor(options: WorkerPoolOptions) {
     const opts: Readonly<Required<Omit<WorkerPoolOptions, 'filename'>>> & {
       filename: string | URL;

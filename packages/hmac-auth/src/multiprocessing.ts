@@ -64,9 +64,13 @@ export interface DeliverChallengeOptions extends ChallengeOptions {
 
 /** Defaults of {@link DeliverChallengeOptions} and {@link ChallengeOptions}. */
 export const CHALLENGE_DEFAULTS = {
+  /** Python 3.12+'s challenge. */
   protocol: 'modern',
+  /** HMAC-SHA256, as Python 3.12+. */
   digest: 'sha256',
+  /** Python 3.12's set: md5, sha256, sha384, sha3_256, sha3_384. */
   acceptDigests: PYTHON_DIGESTS,
+  /** 10 s for the whole handshake. */
   timeout: 10_000,
 } as const satisfies Required<Omit<DeliverChallengeOptions, 'signal'>>;
 

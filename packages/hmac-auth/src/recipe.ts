@@ -41,9 +41,13 @@ export interface ServerAuthenticateOptions extends AuthenticateOptions {
 
 /** Defaults of {@link AuthenticateOptions}. */
 export const AUTHENTICATE_DEFAULTS = {
+  /** HMAC-SHA256. */
   digest: 'sha256',
+  /** 32 random bytes, like the recipe. */
   challengeLength: 32,
+  /** 10 s for the whole handshake. */
   timeout: 10_000,
+  /** One-way: only the client proves it holds the key. */
   mutual: false,
 } as const satisfies Required<Omit<AuthenticateOptions, 'signal'>>;
 

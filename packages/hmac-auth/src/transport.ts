@@ -13,6 +13,7 @@ import { HandshakeProtocolError, InvalidArgumentError } from './errors.js';
 export interface ChannelReadOptions {
   /** Milliseconds; the handshake passes its own deadline as `signal` instead. */
   timeout?: number;
+  /** Aborting it rejects the read; the handshake passes its deadline's signal here. */
   signal?: AbortSignal;
 }
 
@@ -22,7 +23,9 @@ export interface ChannelReadOptions {
  * is awaited. A `@net/tcp-server` connection has exactly these members.
  */
 export interface ByteChannel {
+  /** Resolves with exactly `n` bytes; rejects if the stream ends first or `signal` aborts. */
   readExactly(n: number, options?: ChannelReadOptions): Promise<Uint8Array>;
+  /** Sends `data`; a returned promise is awaited. */
   write(data: Uint8Array): unknown;
 }
 
@@ -38,7 +41,9 @@ export interface RecvBytesOptions extends ChannelReadOptions {
  * return a promise, which is awaited. `@net/ipc`'s Connection implements this.
  */
 export interface MessageConnection {
+  /** Sends `data` as one message; a returned promise is awaited. */
   sendBytes(data: Uint8Array): unknown;
+  /** Resolves with the next whole message; rejects past `maxLength` or at the end. */
   recvBytes(options?: RecvBytesOptions): Promise<Uint8Array>;
 }
 

@@ -149,27 +149,54 @@ export interface SessionOptions extends CommonOptions {
 export const DEFAULT_OPTIONS = {
   /** Sent with every request; HEAD leaves out `accept-encoding` (see the README). */
   headers: {
+    /** The package's name, no version. */
     'user-agent': '@net/http-client',
+    /** Any media type. */
     accept: '*/*',
+    /** The codings this Node can decode: gzip, deflate, br, and zstd where `node:zlib` has it. */
     'accept-encoding': ACCEPT_ENCODING,
   },
-  timeout: { connect: 10_000, headers: 30_000, body: 30_000, total: 0 },
-  retries: {
+  /** In ms; no total limit. */
+  timeout: {
+    /** 10 s. */
+    connect: 10_000,
+    /** 30 s. */
+    headers: 30_000,
+    /** 30 s of silence. */
+    body: 30_000,
+    /** Off. */
     total: 0,
+  },
+  /** Fields a `retries` option leaves out (a number `n` sets only `total`). */
+  retries: {
+    /** No retry unless asked. */
+    total: 0,
+    /** The idempotent methods. */
     methods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'],
+    /** Too many requests, bad gateway, unavailable, gateway timeout. */
     statusCodes: [429, 502, 503, 504],
+    /** 100 ms, doubling per retry. */
     backoff: 100,
+    /** 10 s. */
     maxBackoff: 10_000,
+    /** Yes, up to `maxRetryAfter`. */
     respectRetryAfter: true,
+    /** 60 s. */
     maxRetryAfter: 60_000,
   },
   /** `true`, except for HEAD, whose redirects are returned unless this is set. */
   allowRedirects: true,
+  /** 10; the 11th fails with {@link TooManyRedirectsError}. */
   maxRedirects: 10,
+  /** 128 MiB, after decompression. */
   maxResponseSize: 128 * 1024 * 1024,
+  /** Proxy environment variables are ignored unless asked. */
   trustEnv: false,
+  /** Bodies are read whole. */
   stream: false,
+  /** No limit per origin. */
   connections: 0,
+  /** 4 s, undici's default. */
   keepAliveTimeout: 4_000,
 } as const satisfies Required<
   Omit<

@@ -91,6 +91,7 @@ export class Response {
     return this.charset;
   }
 
+  /** Decode `text` with `charset` instead (as requests' `r.encoding = ...`). */
   set encoding(charset: string) {
     this.charset = charset.toLowerCase();
     this.decoded = undefined;

@@ -79,6 +79,10 @@ export class Session {
   private readonly extra = new Map<string, Dispatcher>();
   private closed = false;
 
+  /**
+   * Opens no connection yet. Throws `ERR_INVALID_ARGUMENT` for a bad option, and
+   * {@link InvalidUrlError} (`ERR_BAD_URL`, `ERR_MISSING_SCHEME`) for a bad `baseUrl`.
+   */
   constructor(options: SessionOptions = {}) {
     // Options set to undefined are dropped, so every `??` below falls back to the default.
     options = withDefaults({}, options, 'Session options') as SessionOptions;

@@ -63,7 +63,19 @@ export const IPC_SERVER_DEFAULTS = {
 >;
 
 /** Where a server listens: a TCP address or a Unix socket path. */
-export type IpcAddress = { address: string; family: string; port: number } | { path: string };
+export type IpcAddress =
+  | {
+      /** The bound IP address. */
+      address: string;
+      /** `'IPv4'` or `'IPv6'`. */
+      family: string;
+      /** The bound port. */
+      port: number;
+    }
+  | {
+      /** The Unix socket's path. */
+      path: string;
+    };
 
 /** What a handler gets besides its {@link Connection}. */
 export type IpcContext = Pick<

@@ -102,9 +102,13 @@ export interface SpawnWorkersOptions {
 
 /** A worker that exited. */
 export interface WorkerExit {
+  /** Its process id. */
   pid: number;
+  /** Its slot, 0 to count-1; its replacement (with `restart`) takes the same slot. */
   slot: number;
+  /** Exit code, or `null` if a signal ended it (as the child process `'exit'` event). */
   code: number | null;
+  /** The signal that ended it, or `null`. */
   signal: NodeJS.Signals | null;
   /** Connections it had been given. */
   connections: number;
@@ -210,7 +214,14 @@ export class WorkerPool {
   }
 
   /** The primary's TCP address (`port` after `port: 0`). */
-  get address(): { address: string; family: string; port: number } {
+  get address(): {
+    /** The bound IP address. */
+    address: string;
+    /** `'IPv4'` or `'IPv6'`. */
+    family: string;
+    /** The bound port. */
+    port: number;
+  } {
     return this.#server.address() as { address: string; family: string; port: number };
   }
 

@@ -40,7 +40,9 @@ export interface ReadLineOptions extends ReadUntilOptions {
 export interface ReadFrameOptions extends ReadOptions {
   /** Largest frame body accepted, in bytes; checked before anything is allocated. */
   maxLength?: number;
+  /** Bytes of the length header: 1, 2, 4 or 8. */
   headerSize?: FrameHeaderSize;
+  /** Byte order of the length header. */
   byteOrder?: ByteOrder;
 }
 
@@ -74,11 +76,17 @@ export interface ReleaseOptions {
 
 /** The defaults of {@link StreamReaderOptions}. */
 export const STREAM_READER_DEFAULTS = {
+  /** 256 KiB. */
   highWaterMark: 256 * 1024,
+  /** No limit. */
   timeout: 0,
+  /** 64 KiB, delimiter included. */
   maxLineLength: 64 * 1024,
+  /** 64 MiB. */
   maxFrameLength: 64 * 1024 * 1024,
+  /** A 4-byte header, as Python's `struct.pack('>I', len)`. */
   frameHeaderSize: 4,
+  /** Network order. */
   frameByteOrder: 'big',
 } as const satisfies Required<StreamReaderOptions>;
 
@@ -138,6 +146,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #error: unknown = undefined;
   #released = false;
 
+  /**
+   * As {@link createStreamReader}: the reader consumes `source` from now on. Throws
+   * `ERR_INVALID_ARGUMENT` for a bad option, or a source that is not a byte-mode Readable
+   * (object mode, or an encoding set).
+   */
   constructor(source: Readable, options: StreamReaderOptions = {}) {
     if (source === null || typeof source !== 'object' || typeof source.on !== 'function') {
       throw new InvalidArgumentError('source must be a Readable stream (net.Socket, Duplex, ...)');

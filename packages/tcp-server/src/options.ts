@@ -103,16 +103,27 @@ export interface TcpServerOptions {
 
 /** The defaults of {@link TcpServerOptions}. */
 export const TCP_SERVER_DEFAULTS = {
+  /** No limit. */
   maxConnections: 0,
+  /** 5 minutes. */
   idleTimeout: 300_000,
+  /** No first phase. */
   handshakeTimeout: 0,
+  /** Nagle off. */
   noDelay: true,
+  /** Keep-alive probes off. */
   keepAlive: 0,
+  /** 511, Node's default. */
   backlog: 511,
+  /** No SO_REUSEPORT. */
   reusePort: false,
+  /** 1 MiB per connection. */
   writeHighWaterMark: 1024 * 1024,
+  /** 5 s. */
   endTimeout: 5_000,
+  /** 5 s. */
   closeTimeout: 5_000,
+  /** `@net/stream-reader`'s defaults (`STREAM_READER_DEFAULTS`). */
   reader: {},
 } as const satisfies Required<Omit<TcpServerOptions, 'verify' | 'onError'>>;
 

@@ -25,6 +25,12 @@ import {
 import { CLIENT_DEFAULTS, checkVersion, type TlsVersion } from './options.js';
 import { defaultSessionCache, type TlsSessionCache } from './session-cache.js';
 
+/**
+ * PEM text or bytes, or a list of them (as `node:tls` takes). Not exported: the reference
+ * shows the union in place.
+ *
+ * @inline
+ */
 type Pem = string | Buffer | Array<string | Buffer>;
 
 /** Options shared by {@link connectTls} and {@link wrapSocket}. */

@@ -44,11 +44,17 @@ export interface DevCertificates {
   client?: CertificatePair;
   /** Paths of the files in `dir` (relative when `dir` is). */
   files: {
+    /** `ca.crt`, the CA's certificate: clients' `ca`, and servers' `clientCa` for mutual TLS. */
     caCert: string;
+    /** `ca.key`, the CA's private key (it signs the leaves). */
     caKey: string;
+    /** `server.crt`, the server's certificate. */
     serverCert: string;
+    /** `server.key`, its private key. */
     serverKey: string;
+    /** `client.crt`, with `client: true`. */
     clientCert?: string;
+    /** `client.key`, with `client: true`. */
     clientKey?: string;
   };
   /** Which certificates this call generated (empty when everything was reused). */
@@ -57,10 +63,15 @@ export interface DevCertificates {
 
 /** Defaults of {@link generateDevCertificates}. */
 export const DEV_CERTIFICATE_DEFAULTS = {
+  /** This machine by name and by IPv4 and IPv6 loopback. */
   hosts: ['localhost', '127.0.0.1', '::1'] as string[],
+  /** No client certificate. */
   client: false,
+  /** CN of the client certificate. */
   clientName: 'dev-client',
+  /** A year for leaves (ten for the CA). */
   validityDays: 365,
+  /** Regenerate a week before expiry. */
   renewBeforeDays: 7,
 } as const satisfies Required<Omit<DevCertificateOptions, 'dir'>>;
 

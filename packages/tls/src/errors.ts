@@ -18,7 +18,12 @@ export {
 } from '@net/core';
 export { HandshakeTimeoutError } from '@net/tcp-server';
 
-/** Fields shared by the errors that wrap an OpenSSL / Node TLS error. */
+/**
+ * Fields shared by the errors that wrap an OpenSSL / Node TLS error. Not exported: the
+ * reference shows its fields in place.
+ *
+ * @inline
+ */
 interface WrapInfo {
   /** The original error (its `code` is in `opensslCode`). */
   cause?: unknown;

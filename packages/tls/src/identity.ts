@@ -22,8 +22,9 @@ export interface PeerIdentity {
   serialNumber: string;
   /** The subject alternative names, e.g. `DNS:localhost, IP Address:127.0.0.1`, if any. */
   subjectAltName: string | undefined;
-  /** Start and end of validity, as Node prints them. */
+  /** Start of validity, as Node prints it (`valid_from`, e.g. `Jan  1 00:00:00 2025 GMT`). */
   validFrom: string;
+  /** End of validity, in the same form (`valid_to`). */
   validTo: string;
 }
 

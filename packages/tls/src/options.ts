@@ -12,10 +12,15 @@ export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
 /** Defaults of {@link connectTls} and {@link wrapSocket}. */
 export const CLIENT_DEFAULTS = {
+  /** `connectTls` connects to this machine. */
   host: 'localhost',
+  /** TLS 1.2 or 1.3. */
   minVersion: 'TLSv1.2' as TlsVersion,
+  /** 10 s for connecting and the handshake together. */
   handshakeTimeout: 10_000,
+  /** Sessions are resumed. */
   session: true,
+  /** Certificates are verified. */
   insecureSkipVerify: false,
 } as const satisfies Required<
   // Options without a default: the port, what to trust and present, and per-call extras.
@@ -43,19 +48,33 @@ export const CLIENT_DEFAULTS = {
  * are left out.
  */
 export const SERVER_DEFAULTS = {
+  /** Certificate files are read once (and by `reload()`). */
   watch: false,
+  /** Poll every second when `watch` is on. */
   watchInterval: 1_000,
+  /** TLS 1.2 or 1.3. */
   minVersion: 'TLSv1.2' as TlsVersion,
+  /** 10 s from accept to a finished handshake. */
   handshakeTimeout: 10_000,
+  /** 5 minutes, in seconds (OpenSSL's unit). */
   sessionTimeout: 300,
+  /** 5 s, as `@net/tcp-server`. */
   closeTimeout: TCP_SERVER_DEFAULTS.closeTimeout,
+  /** No limit, as `@net/tcp-server`. */
   maxConnections: TCP_SERVER_DEFAULTS.maxConnections,
+  /** 5 minutes, as `@net/tcp-server`. */
   idleTimeout: TCP_SERVER_DEFAULTS.idleTimeout,
+  /** 5 s, as `@net/tcp-server`. */
   endTimeout: TCP_SERVER_DEFAULTS.endTimeout,
+  /** 511, Node's default. */
   backlog: TCP_SERVER_DEFAULTS.backlog,
+  /** Nagle off, as `@net/tcp-server`. */
   noDelay: TCP_SERVER_DEFAULTS.noDelay,
+  /** Keep-alive probes off. */
   keepAlive: TCP_SERVER_DEFAULTS.keepAlive,
+  /** 1 MiB per connection, as `@net/tcp-server`. */
   writeHighWaterMark: TCP_SERVER_DEFAULTS.writeHighWaterMark,
+  /** `@net/stream-reader`'s defaults. */
   reader: TCP_SERVER_DEFAULTS.reader,
 } as const satisfies Required<Omit<TlsServerOptions, NoDefault>>;
 

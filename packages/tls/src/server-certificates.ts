@@ -10,6 +10,11 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { CertificateLoadError, InvalidArgumentError } from './errors.js';
 
+/**
+ * PEM text or bytes. Not exported: the reference shows the union in place.
+ *
+ * @inline
+ */
 type Pem = string | Buffer;
 
 /** A certificate (chain) and its key, PEM. */

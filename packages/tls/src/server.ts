@@ -40,6 +40,11 @@ import { serverHandshake } from './server-handshake.js';
 
 export type { ServerCertificate } from './server-certificates.js';
 
+/**
+ * PEM text or bytes. Not exported: the reference shows the union in place.
+ *
+ * @inline
+ */
 type Pem = string | Buffer;
 
 /**
@@ -134,7 +139,10 @@ export interface TlsServerOptions {
  * A connection of a {@link TlsServer}: `@net/tcp-server`'s `Connection` (`readExactly`,
  * `readLine`, iteration, `write()` with backpressure, `signal`) over the `TLSSocket`.
  */
-export type TlsConnection = Connection & { readonly socket: TLSSocket };
+export type TlsConnection = Connection & {
+  /** The connection's `TLSSocket` (for `getPeerCertificate()`, `alpnProtocol`, ...). */
+  readonly socket: TLSSocket;
+};
 
 /**
  * Handler of each connection whose handshake finished: `peer` is the verified client with

@@ -14,7 +14,11 @@ export class TlsSessionCache {
   readonly #max: number;
   readonly #sessions = new Map<string, Buffer>();
 
-  /** @param max how many sessions to keep (default 1000); the least recently used go first. */
+  /**
+   * Throws `ERR_INVALID_ARGUMENT` unless `max` is an integer >= 1.
+   *
+   * @param max how many sessions to keep (default 1000); the least recently used go first.
+   */
   constructor(max = 1_000) {
     if (!Number.isInteger(max) || max < 1) {
       throw new InvalidArgumentError(`TlsSessionCache max must be an integer >= 1, got ${max}`);

@@ -55,15 +55,21 @@ export interface UdpClientOptions extends SocketOptions {
  * original reply was only late makes the server answer twice (see the README).
  */
 export const UDP_CLIENT_DEFAULTS = {
+  /** 1 s per attempt. */
   timeout: 1_000,
+  /** One attempt only. */
   retries: 0,
+  /** Each retry waits twice as long as the attempt before it. */
   backoff: 2,
 } as const satisfies Required<Omit<UdpClientOptions, 'ids' | keyof SocketOptions>>;
 
 /** Defaults of {@link udpRequest}'s options. */
 export const UDP_REQUEST_DEFAULTS = {
+  /** 1 s for the first attempt. */
   timeout: 1_000,
+  /** 4 attempts in all: 1 + 2 + 4 + 8 = 15 s at most. */
   retries: 3,
+  /** Each retry waits twice as long as the attempt before it. */
   backoff: 2,
 } as const satisfies Required<Omit<UdpRequestOptions, 'signal'>>;
 

@@ -82,8 +82,11 @@ export interface UdpServerOptions extends SocketOptions {
 
 /** Defaults of {@link UdpServerOptions}. */
 export const UDP_SERVER_DEFAULTS = {
+  /** 1024 handlers at once. */
   maxInFlight: 1024,
+  /** No SO_REUSEADDR. */
   reuseAddr: false,
+  /** Dual stack on an IPv6 address. */
   ipv6Only: false,
 } as const satisfies Required<Omit<UdpServerOptions, 'onError' | keyof SocketOptions>>;
 
@@ -97,14 +100,19 @@ export interface UdpBindOptions {
 
 /** Defaults of {@link UdpBindOptions}: all IPv4 interfaces, as the recipe's `('', 20000)`. */
 export const UDP_BIND_DEFAULTS = {
+  /** Every IPv4 interface. */
   host: '0.0.0.0',
+  /** Any free port (read it from `server.address()`). */
   port: 0,
 } as const satisfies Required<UdpBindOptions>;
 
 /** The address a server is bound to. */
 export interface UdpBoundAddress {
+  /** The bound port (the one picked, after `port: 0`). */
   port: number;
+  /** The bound IP address. */
   address: string;
+  /** `'IPv4'` or `'IPv6'`. */
   family: AddressFamily;
 }
 
