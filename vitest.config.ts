@@ -6,7 +6,11 @@ const jsonReport = process.env.VITEST_JSON;
 
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'examples/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'apps/*/vitest.config.ts',
+      'examples/vitest.config.ts',
+    ],
     // Two test files at a time (vitest's default is one less than the cores, 1 here): most
     // tests wait on sockets, timers and peer processes, not on the CPU.
     maxWorkers: 2,
