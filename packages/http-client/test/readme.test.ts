@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 const README = new URL('../README.md', import.meta.url);
 
-describe('README examples', () => {
+// Each example is a whole Node process: more than vitest's 5 s on a busy machine.
+describe('README examples', { timeout: 30_000 }, () => {
   it('quick: HEAD, GET with params and a session POST against a loopback server', async () => {
     const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');

@@ -109,10 +109,12 @@ export { freePort, thrown } from './helpers.js';
 export {
   type ReadmeExample,
   type RunExampleOptions,
+  type RunningExample,
   readmeExample,
   readmeExamples,
   readmeTableNames,
   runExample,
+  startExample,
 } from './readme-examples.js';
 export {
   type HoldSilentClientsOptions,

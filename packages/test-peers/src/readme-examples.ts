@@ -97,40 +97,49 @@ export interface RunExampleOptions {
 }
 
 /**
- * Runs an example as an ES module (top-level `await` works) in a fresh scratch project,
- * which is also its working directory (files it writes go away with it), killed after
- * `timeout`; resolves with its exit code and output, never rejects. The
- * packages must be built (`dist/`), as they are before the test suite runs.
+ * Writes an example as an ES module (top-level `await` works) into a fresh scratch project
+ * whose `@net/*` are the built workspace packages; returns the project and the file.
+ */
+async function scratchProject(example: ReadmeExample): Promise<{ project: string; file: string }> {
+  if (example.lang === 'python') {
+    throw new Error(`example "${example.name}" is Python: run it with runPeer(PYTHON, ...)`);
+  }
+  const project = mkdtempSync(join(tmpdir(), `net-example-${example.name}-`));
+  const scope = join(project, 'node_modules', '@net');
+  mkdirSync(scope, { recursive: true });
+  for (const name of readdirSync(PACKAGES)) {
+    if (name === 'test-peers') continue;
+    symlinkSync(join(PACKAGES, name), join(scope, name), 'dir');
+  }
+  writeFileSync(join(project, 'package.json'), '{ "type": "module", "private": true }\n');
+  // Loaded here, not at the top: every test file imports this package, few run examples,
+  // and loading TypeScript costs about a second per test file.
+  const { default: ts } = await import('typescript');
+  const { outputText } = ts.transpileModule(example.code, {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: false,
+    },
+    reportDiagnostics: false,
+  });
+  const file = join(project, `${example.name}.mjs`);
+  writeFileSync(file, outputText);
+  return { project, file };
+}
+
+/**
+ * Runs an example in a fresh scratch project, which is also its working directory (files
+ * it writes go away with it), killed after `timeout`; resolves with its exit code and
+ * output, never rejects. The packages must be built (`dist/`), as they are before the test
+ * suite runs.
  */
 export async function runExample(
   example: ReadmeExample,
   options: RunExampleOptions = {},
 ): Promise<PeerResult> {
-  if (example.lang === 'python') {
-    throw new Error(`example "${example.name}" is Python: run it with runPeer(PYTHON, ...)`);
-  }
-  const project = mkdtempSync(join(tmpdir(), `net-example-${example.name}-`));
+  const { project, file } = await scratchProject(example);
   try {
-    const scope = join(project, 'node_modules', '@net');
-    mkdirSync(scope, { recursive: true });
-    for (const name of readdirSync(PACKAGES)) {
-      if (name === 'test-peers') continue;
-      symlinkSync(join(PACKAGES, name), join(scope, name), 'dir');
-    }
-    writeFileSync(join(project, 'package.json'), '{ "type": "module", "private": true }\n');
-    // Loaded here, not at the top: every test file imports this package, few run examples,
-    // and loading TypeScript costs about a second per test file.
-    const { default: ts } = await import('typescript');
-    const { outputText } = ts.transpileModule(example.code, {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: false,
-      },
-      reportDiagnostics: false,
-    });
-    const file = join(project, `${example.name}.mjs`);
-    writeFileSync(file, outputText);
     return await runPeer(options.node ?? process.execPath, [file], {
       timeout: options.timeout ?? 20_000,
       env: options.env,
@@ -139,4 +148,52 @@ export async function runExample(
   } finally {
     rmSync(project, { recursive: true, force: true });
   }
+}
+
+/** A running example that serves until stopped: see {@link startExample}. */
+export interface RunningExample {
+  /** What `ready` matched in its output (`match[1]`: a port it printed, say). */
+  match: RegExpExecArray;
+  /** Kills it (if it still runs), removes its project; resolves with its output. */
+  stop(): Promise<PeerResult>;
+}
+
+/**
+ * Starts an example that runs until stopped (a server), as {@link runExample} does, and
+ * resolves once its stdout matches `ready`; rejects, with its output, if it exits or
+ * `timeout` passes first. Call `stop()` when done, also when the test fails.
+ */
+export async function startExample(
+  example: ReadmeExample,
+  ready: RegExp,
+  options: RunExampleOptions = {},
+): Promise<RunningExample> {
+  const { project, file } = await scratchProject(example);
+  const kill = new AbortController();
+  let matched: (match: RegExpExecArray) => void = () => undefined;
+  const readyMatch = new Promise<RegExpExecArray>((resolve) => {
+    matched = resolve;
+  });
+  const result = runPeer(options.node ?? process.execPath, [file], {
+    timeout: options.timeout ?? 20_000,
+    env: options.env,
+    cwd: project,
+    signal: kill.signal,
+    onStdout: (stdout) => {
+      const match = ready.exec(stdout);
+      if (match !== null) matched(match);
+    },
+  }).finally(() => rmSync(project, { recursive: true, force: true }));
+  const stop = () => {
+    kill.abort();
+    return result;
+  };
+  const match = await Promise.race([readyMatch, result.then(() => null)]);
+  if (match === null) {
+    const { code, output } = await result;
+    throw new Error(
+      `example "${example.name}" exited (${code}) before printing ${ready}:\n${output}`,
+    );
+  }
+  return { match, stop };
 }
