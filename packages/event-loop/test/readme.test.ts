@@ -1,11 +1,42 @@
-import { readmeExample, runExample } from '@net/test-peers';
-import { describe, expect, it } from 'vitest';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { type RunningExample, readmeExample, runExample, startExample } from '@net/test-peers';
+import { afterEach, describe, expect, it } from 'vitest';
 
 // The README's runnable examples, run as a user runs them (against the built package).
 const README = new URL('../README.md', import.meta.url);
+const running: RunningExample[] = [];
+afterEach(async () => {
+  for (const example of running.splice(0)) await example.stop();
+});
 
 // Each example is a whole Node (or Python) process: more than vitest's 5 s on a busy machine.
 describe('README examples', { timeout: 30_000 }, () => {
+  it('fib-server: Fibonacci over UDP from the worker pool (fib.mjs next to it), echo over TCP', async () => {
+    const server = await startExample(
+      readmeExample(README, 'fib-server'),
+      /try: nc 127\.0\.0\.1 (\d+)\ntry: echo -n 30 \| nc -u -w1 127\.0\.0\.1 (\d+)\n/,
+      { files: { 'fib.mjs': readmeExample(README, 'fib').code } },
+    );
+    running.push(server);
+    const udp = createSocket('udp4');
+    try {
+      udp.send('30', Number(server.match[2]), '127.0.0.1');
+      const [reply] = await once(udp, 'message');
+      expect(String(reply)).toBe('832040');
+    } finally {
+      udp.close();
+    }
+    const tcp = connect(Number(server.match[1]), '127.0.0.1');
+    tcp.end('echo me');
+    let echoed = '';
+    for await (const chunk of tcp) echoed += chunk;
+    expect(echoed).toBe('echo me');
+    const { stderr } = await server.stop();
+    expect(stderr).toBe('');
+  });
+
   it('quick: the UDP time server answers with ctime, the TCP echo server echoes', async () => {
     const result = await runExample(readmeExample(README, 'quick'));
     expect(result.stderr).toBe('');

@@ -94,13 +94,18 @@ export interface RunExampleOptions {
   env?: NodeJS.ProcessEnv;
   /** The Node binary. Default: the one running the tests. */
   node?: string;
+  /** Other files of the program, written next to it: file name → content (a module it imports). */
+  files?: Record<string, string>;
 }
 
 /**
  * Writes an example as an ES module (top-level `await` works) into a fresh scratch project
  * whose `@net/*` are the built workspace packages; returns the project and the file.
  */
-async function scratchProject(example: ReadmeExample): Promise<{ project: string; file: string }> {
+async function scratchProject(
+  example: ReadmeExample,
+  files: Record<string, string> = {},
+): Promise<{ project: string; file: string }> {
   if (example.lang === 'python') {
     throw new Error(`example "${example.name}" is Python: run it with runPeer(PYTHON, ...)`);
   }
@@ -125,6 +130,7 @@ async function scratchProject(example: ReadmeExample): Promise<{ project: string
   });
   const file = join(project, `${example.name}.mjs`);
   writeFileSync(file, outputText);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(project, name), content);
   return { project, file };
 }
 
@@ -138,7 +144,7 @@ export async function runExample(
   example: ReadmeExample,
   options: RunExampleOptions = {},
 ): Promise<PeerResult> {
-  const { project, file } = await scratchProject(example);
+  const { project, file } = await scratchProject(example, options.files);
   try {
     return await runPeer(options.node ?? process.execPath, [file], {
       timeout: options.timeout ?? 20_000,
@@ -168,7 +174,7 @@ export async function startExample(
   ready: RegExp,
   options: RunExampleOptions = {},
 ): Promise<RunningExample> {
-  const { project, file } = await scratchProject(example);
+  const { project, file } = await scratchProject(example, options.files);
   const kill = new AbortController();
   let matched: (match: RegExpExecArray) => void = () => undefined;
   const readyMatch = new Promise<RegExpExecArray>((resolve) => {
