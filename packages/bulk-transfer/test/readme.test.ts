@@ -2,22 +2,19 @@
 // built package, and the NumPy clients against the README's budgeted echo server (itself
 // run as a program).
 import {
-  type RunningExample,
   readmeExample,
   requirePeer,
   runExample,
   runPeer,
   startExample,
+  stopPeers,
 } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /** Only Debian's interpreter has NumPy (pyenv's python3 does not). */
 const NUMPY_PYTHON = process.env.NUMPY_PYTHON ?? '/usr/bin/python3';
 const README = new URL('../README.md', import.meta.url);
-const running: RunningExample[] = [];
-afterEach(async () => {
-  for (const example of running.splice(0)) await example.stop();
-});
+afterEach(stopPeers);
 
 /** The README's budgeted echo server (example "echo-server"), run as written; its port. */
 async function echoServer(): Promise<number> {
@@ -25,7 +22,6 @@ async function echoServer(): Promise<number> {
     readmeExample(README, 'echo-server'),
     /bulk echo server on 127\.0\.0\.1:(\d+)\n/,
   );
-  running.push(server);
   return Number(server.match[1]);
 }
 

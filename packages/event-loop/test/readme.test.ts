@@ -1,15 +1,12 @@
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { type RunningExample, readmeExample, runExample, startExample } from '@net/test-peers';
+import { readmeExample, runExample, startExample, stopPeers } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // The README's runnable examples, run as a user runs them (against the built package).
 const README = new URL('../README.md', import.meta.url);
-const running: RunningExample[] = [];
-afterEach(async () => {
-  for (const example of running.splice(0)) await example.stop();
-});
+afterEach(stopPeers);
 
 // Each example is a whole Node (or Python) process: more than vitest's 5 s on a busy machine.
 describe('README examples', { timeout: 30_000 }, () => {
@@ -19,7 +16,6 @@ describe('README examples', { timeout: 30_000 }, () => {
       /try: nc 127\.0\.0\.1 (\d+)\ntry: echo -n 30 \| nc -u -w1 127\.0\.0\.1 (\d+)\n/,
       { files: { 'fib.mjs': readmeExample(README, 'fib').code } },
     );
-    running.push(server);
     const udp = createSocket('udp4');
     try {
       udp.send('30', Number(server.match[2]), '127.0.0.1');

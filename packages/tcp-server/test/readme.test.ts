@@ -1,13 +1,10 @@
 // The README's Quick example, run as a user runs it: a whole program against the built package.
 import { connect } from 'node:net';
-import { type RunningExample, readmeExample, runExample, startExample } from '@net/test-peers';
+import { readmeExample, runExample, startExample, stopPeers } from '@net/test-peers';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const README = new URL('../README.md', import.meta.url);
-const running: RunningExample[] = [];
-afterEach(async () => {
-  for (const example of running.splice(0)) await example.stop();
-});
+afterEach(stopPeers);
 
 // Each example is a whole Node process: more than vitest's 5 s on a busy machine.
 describe('README examples', { timeout: 30_000 }, () => {
@@ -23,7 +20,6 @@ describe('README examples', { timeout: 30_000 }, () => {
       readmeExample(README, 'line-server'),
       /line echo server on 127\.0\.0\.1:(\d+)\n/,
     );
-    running.push(server);
     const client = connect(Number(server.match[1]), '127.0.0.1');
     client.end('first\nsecond\nlast');
     let echoed = '';

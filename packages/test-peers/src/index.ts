@@ -105,11 +105,70 @@ export function runPeer(
   });
 }
 
+/** A peer that serves until it exits or is stopped: see {@link startPeer}. */
+export interface RunningPeer {
+  /** What `ready` matched in its stdout (`match[1]`: the port it printed, say). */
+  match: RegExpExecArray;
+  /** Its exit and output, once it exits by itself (or is stopped). */
+  result: Promise<PeerResult>;
+  /** Kills it if it still runs; resolves with its exit and output. */
+  stop(): Promise<PeerResult>;
+}
+
+/** The stop() of every peer startPeer started, until it is stopped: for {@link stopPeers}. */
+const running = new Set<() => Promise<PeerResult>>();
+
+/**
+ * Starts `command args` (a server) as {@link runPeer} does and resolves once its stdout
+ * matches `ready`; rejects, with its output, if it exits (or its `timeout` passes) first.
+ * Call {@link stopPeers} in `afterEach`, so a failed test leaves nothing running.
+ */
+export async function startPeer(
+  command: string,
+  args: string[],
+  ready: RegExp,
+  options: RunPeerOptions = {},
+): Promise<RunningPeer> {
+  const kill = new AbortController();
+  let matched: (match: RegExpExecArray) => void = () => undefined;
+  const readyMatch = new Promise<RegExpExecArray>((resolve) => {
+    matched = resolve;
+  });
+  const result = runPeer(command, args, {
+    ...options,
+    signal: kill.signal,
+    onStdout: (stdout) => {
+      options.onStdout?.(stdout);
+      const match = ready.exec(stdout);
+      if (match !== null) matched(match);
+    },
+  });
+  const stop = () => {
+    kill.abort();
+    running.delete(stop);
+    return result;
+  };
+  running.add(stop);
+  const match = await Promise.race([readyMatch, result.then(() => null)]);
+  if (match === null) {
+    running.delete(stop);
+    const { code, output } = await result;
+    throw new Error(
+      `${[command, ...args].join(' ')} exited (${code}) before printing ${ready}:\n${output}`,
+    );
+  }
+  return { match, result, stop };
+}
+
+/** Stops every peer {@link startPeer} started that still runs, and waits for them to exit. */
+export async function stopPeers(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
 export { freePort, thrown } from './helpers.js';
 export {
   type ReadmeExample,
   type RunExampleOptions,
-  type RunningExample,
   readmeExample,
   readmeExamples,
   readmeTableNames,

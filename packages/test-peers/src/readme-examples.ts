@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type PeerResult, runPeer } from './index.js';
+import { type PeerResult, type RunningPeer, runPeer, startPeer } from './index.js';
 
 /** One runnable block of a README. */
 export interface ReadmeExample {
@@ -156,50 +156,29 @@ export async function runExample(
   }
 }
 
-/** A running example that serves until stopped: see {@link startExample}. */
-export interface RunningExample {
-  /** What `ready` matched in its output (`match[1]`: a port it printed, say). */
-  match: RegExpExecArray;
-  /** Kills it (if it still runs), removes its project; resolves with its output. */
-  stop(): Promise<PeerResult>;
-}
-
 /**
- * Starts an example that runs until stopped (a server), as {@link runExample} does, and
- * resolves once its stdout matches `ready`; rejects, with its output, if it exits or
- * `timeout` passes first. Call `stop()` when done, also when the test fails.
+ * Starts an example that serves until stopped (a server), in a scratch project as
+ * {@link runExample} does, through {@link startPeer}: resolves once its stdout matches
+ * `ready`, rejects with its output if it exits first. The project goes when it exits;
+ * {@link stopPeers} in `afterEach` stops it if the test did not.
  */
 export async function startExample(
   example: ReadmeExample,
   ready: RegExp,
   options: RunExampleOptions = {},
-): Promise<RunningExample> {
+): Promise<RunningPeer> {
   const { project, file } = await scratchProject(example, options.files);
-  const kill = new AbortController();
-  let matched: (match: RegExpExecArray) => void = () => undefined;
-  const readyMatch = new Promise<RegExpExecArray>((resolve) => {
-    matched = resolve;
-  });
-  const result = runPeer(options.node ?? process.execPath, [file], {
-    timeout: options.timeout ?? 20_000,
-    env: options.env,
-    cwd: project,
-    signal: kill.signal,
-    onStdout: (stdout) => {
-      const match = ready.exec(stdout);
-      if (match !== null) matched(match);
-    },
-  }).finally(() => rmSync(project, { recursive: true, force: true }));
-  const stop = () => {
-    kill.abort();
-    return result;
-  };
-  const match = await Promise.race([readyMatch, result.then(() => null)]);
-  if (match === null) {
-    const { code, output } = await result;
-    throw new Error(
-      `example "${example.name}" exited (${code}) before printing ${ready}:\n${output}`,
-    );
+  const removeProject = () => rmSync(project, { recursive: true, force: true });
+  try {
+    const peer = await startPeer(options.node ?? process.execPath, [file], ready, {
+      timeout: options.timeout ?? 20_000,
+      env: options.env,
+      cwd: project,
+    });
+    void peer.result.then(removeProject);
+    return peer;
+  } catch (error) {
+    removeProject(); // it exited before it was ready
+    throw error;
   }
-  return { match, stop };
 }
