@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// Checks every TypeScript and JavaScript code block of the repository's READMEs, so that the
-// docs cannot drift from the code:
+// Checks every TypeScript and JavaScript code block of the repository's READMEs (as
+// readme-blocks.mjs finds and classifies them), so that the docs cannot drift from the code:
 //
 //   <!-- fragment -->        on the line before the fence: a piece of a program, not checked
 //   <!-- example: NAME -->   a whole program that talks only to loopback: type-checked here,
 //                            and run by a test of its package (this script checks that some
 //                            test under the package's test/ names it in readmeExample(...))
-//   (no marker)              a whole program: type-checked here (a server that runs until
-//                            stopped, a client of a public service)
+//   (no marker)              a whole program: type-checked here (a client of a public
+//                            service, a module that another program loads)
 //
 // Each checked block becomes one module of a scratch project that resolves `@net/<name>` to
 // the built packages (their `dist/` types, as users get them), compiled with `tsc --noEmit`
-// in strict mode; errors are reported at the README's own line numbers.
+// (TypeScript in strict mode); errors are reported at the README's own line numbers.
 //
 //   node scripts/check-readme-code.mjs
 import { spawnSync } from 'node:child_process';
@@ -28,13 +28,10 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { readmeBlocks } from './readme-blocks.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const require = createRequire(join(root, 'package.json'));
-
-const FENCE = /^```(ts|typescript|js|javascript)\s*$/;
-const FRAGMENT = /^<!--\s*fragment\s*-->$/;
-const EXAMPLE = /^<!--\s*example:\s*([\w-]+)\s*-->$/;
 
 /** READMEs with code users copy: the root's, every package's and app's, and examples/. */
 function readmes() {
@@ -43,24 +40,6 @@ function readmes() {
     for (const name of readdirSync(join(root, parent))) found.push(`${parent}/${name}/README.md`);
   }
   return found.filter((path) => existsSync(join(root, path)));
-}
-
-/** Every code block of a README with its marker: { lang, code, line, marker, name }. */
-function blocks(readme) {
-  const lines = readFileSync(join(root, readme), 'utf8').split('\n');
-  const found = [];
-  for (let i = 0; i < lines.length; i++) {
-    const lang = FENCE.exec(lines[i])?.[1];
-    if (lang === undefined) continue;
-    const end = lines.indexOf('```', i + 1);
-    if (end === -1) throw new Error(`${readme}:${i + 1}: a code block is never closed`);
-    const before = (lines[i - 1] ?? '').trim();
-    const name = EXAMPLE.exec(before)?.[1];
-    const marker = FRAGMENT.test(before) ? 'fragment' : name !== undefined ? 'example' : 'program';
-    found.push({ lang, code: lines.slice(i + 1, end).join('\n'), line: i + 2, marker, name });
-    i = end;
-  }
-  return found;
 }
 
 /** The test files of the package a README belongs to (empty for the root and examples/). */
@@ -94,7 +73,7 @@ try {
   let fragments = 0;
   for (const readme of readmes()) {
     let tests;
-    for (const block of blocks(readme)) {
+    for (const block of readmeBlocks(join(root, readme), readme)) {
       if (block.marker === 'fragment') {
         fragments++;
         continue;
@@ -109,8 +88,7 @@ try {
           );
         }
       }
-      const ext = block.lang.startsWith('t') ? 'ts' : 'js';
-      const file = `${readme.replace(/[/.]/g, '_')}_${block.line}.${ext}`;
+      const file = `${readme.replace(/[/.]/g, '_')}_${block.line}.${block.lang}`;
       // `export {}` makes every block a module of its own, as it is in a user's file.
       writeFileSync(join(project, file), `${block.code}\nexport {};\n`);
       checked.push({ readme, block, file });

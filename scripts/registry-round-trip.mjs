@@ -27,6 +27,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
+import { readmeBlocks } from './readme-blocks.mjs';
 
 const VERDACCIO_VERSION = '6.8.0';
 /** verdaccio 6.8's dependency tree does not install without this pin. */
@@ -408,25 +409,16 @@ const DEPENDENCY_FIELDS = [
   'optionalDependencies',
 ];
 
-const MARKER = /^<!--\s*example:\s*quick\s*-->\s*$/;
-const FENCE = /^```(ts|js)\s*$/;
-
 /** The README's quick example: the ts/js block right after `<!-- example: quick -->`. */
 function quickExample(file, readmePath) {
   if (!existsSync(file)) throw new Error(`${readmePath} does not exist`);
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const at = lines.findIndex((line) => MARKER.test(line));
-  if (at === -1) {
+  const quick = readmeBlocks(file, readmePath).find(({ name }) => name === 'quick');
+  if (quick === undefined) {
     throw new Error(
       `no quick example: ${readmePath} has no "<!-- example: quick -->" line followed by a ts/js block`,
     );
   }
-  if (!FENCE.test(lines[at + 1] ?? '')) {
-    throw new Error(`${readmePath}:${at + 1}: the quick marker is not followed by a ts/js block`);
-  }
-  const end = lines.indexOf('```', at + 2);
-  if (end === -1) throw new Error(`${readmePath}:${at + 2}: the quick example is never closed`);
-  return lines.slice(at + 2, end).join('\n');
+  return quick.code;
 }
 
 /**
