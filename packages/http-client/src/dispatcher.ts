@@ -19,28 +19,30 @@ export interface DispatcherConfig {
 /** Creates the dispatcher for `config`; explicit `proxy` beats `trustEnv`. */
 export function createDispatcher(config: DispatcherConfig): Dispatcher {
   const connect = { ...config.tls, timeout: config.connectTimeout } as Agent.Options['connect'];
-  // proxyTunnel: every request goes through a CONNECT tunnel, as the README says, also for
-  // http:// targets (undici 8 forwards those in absolute form unless asked to tunnel).
-  const agentOptions = {
-    proxyTunnel: true,
+  const agentOptions: Agent.Options = {
     connect,
     keepAliveTimeout: config.keepAliveTimeout,
     ...(config.connections > 0 ? { connections: config.connections } : {}),
-  } satisfies Agent.Options & Pick<ProxyAgent.Options, 'proxyTunnel'>;
+  };
+  // Through a proxy every request goes through a CONNECT tunnel, as the README says, also
+  // for http:// targets (undici 8 forwards those in absolute form unless asked to tunnel).
+  const proxyTunnel = true;
   const { proxy } = config;
   if (proxy !== undefined && proxy !== false) {
     const { url, token } = typeof proxy === 'string' ? { url: proxy, token: undefined } : proxy;
     return new ProxyAgent({
       ...agentOptions,
+      proxyTunnel,
       uri: url,
       ...(token === undefined ? {} : { token }),
       requestTls: connect as ProxyAgent.Options['requestTls'],
       proxyTls: { timeout: config.connectTimeout },
     });
   }
-  if (proxy === undefined && config.trustEnv) return new EnvHttpProxyAgent(agentOptions);
-  const { proxyTunnel: _, ...direct } = agentOptions;
-  return new Agent(direct);
+  if (proxy === undefined && config.trustEnv) {
+    return new EnvHttpProxyAgent({ ...agentOptions, proxyTunnel });
+  }
+  return new Agent(agentOptions);
 }
 
 /** A cache key for `config` (TLS material included, so equal settings share a pool). */
