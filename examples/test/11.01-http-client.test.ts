@@ -1,14 +1,11 @@
 // Recipe 11.1 side by side: the recipe's urllib code (examples/11.01-http-client/recipe.py)
 // and our Node client (client.mjs, @net/http-client) against the same loopback stand-in
 // for httpbin.org (httpbin_server.py), which echoes each request back as JSON.
-import { fileURLToPath } from 'node:url';
 import { type PeerResult, PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) =>
-  fileURLToPath(new URL(`../11.01-http-client/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.01-http-client');
 
 interface Echo {
   method: string;

@@ -1,13 +1,10 @@
 // Recipe 11.2 side by side: the recipe's Python echo server with our Node client, and our
 // Node server (examples/11.02-tcp-server/server.mjs) with the recipe's Python client.
-import { fileURLToPath } from 'node:url';
 import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) =>
-  fileURLToPath(new URL(`../11.02-tcp-server/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.02-tcp-server');
 
 describe('recipe 11.2: a TCP echo server', { timeout: 20_000 }, () => {
   beforeAll(() => requirePython());

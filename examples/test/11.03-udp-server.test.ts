@@ -1,13 +1,10 @@
 // Recipe 11.3 side by side: the recipe's Python time server with our Node client, and our
 // Node server (examples/11.03-udp-server/server.mjs) with the recipe's Python client.
-import { fileURLToPath } from 'node:url';
 import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) =>
-  fileURLToPath(new URL(`../11.03-udp-server/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.03-udp-server');
 
 /** Text in time.ctime()'s format ('Wed Aug 15 20:35:08 2012') within two minutes of now. */
 function expectCtimeNow(text: string): void {

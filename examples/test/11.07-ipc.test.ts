@@ -4,13 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PYTHON, requirePeer, runPeer } from '@net/test-peers';
 import { describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) => fileURLToPath(new URL(`../11.07-ipc/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.07-ipc');
 
 /** Python 3.12 from pyenv (the newest 3.12.x there), or `$PYTHON312`. */
 function python312(): string {

@@ -1,14 +1,11 @@
 // Recipe 11.9 side by side: the recipe's Python authenticating echo server with our Node
 // client, and our Node server (examples/11.09-hmac-auth/server.mjs) with the recipe's
 // Python client; and each server refusing a client that holds another key.
-import { fileURLToPath } from 'node:url';
 import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) =>
-  fileURLToPath(new URL(`../11.09-hmac-auth/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.09-hmac-auth');
 const WRONG_KEY = 'not-peekaboo';
 
 describe('recipe 11.9: HMAC authentication', { timeout: 20_000 }, () => {

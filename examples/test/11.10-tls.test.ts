@@ -4,14 +4,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { type DevCertificates, generateDevCertificates } from '@net/tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) => fileURLToPath(new URL(`../11.10-tls/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.10-tls');
 const CLIENT = { timeout: 10_000 }; // a client's deadline, well inside the test's
 
 describe('recipe 11.10: adding SSL to an echo server', { timeout: 20_000 }, () => {

@@ -2,14 +2,11 @@
 // process passes each accepted socket to a worker process), so each side is checked with a
 // client of the other language: our Node client against the recipe's multiprocessing
 // server, and a Python echo client against our Node server (spawnWorkers + serveWorker).
-import { fileURLToPath } from 'node:url';
 import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) =>
-  fileURLToPath(new URL(`../11.11-socket-passing/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.11-socket-passing');
 const CLIENT = { timeout: 10_000 }; // a client's deadline, well inside the test's
 
 describe('recipe 11.11: passing accepted sockets to a worker process', { timeout: 20_000 }, () => {

@@ -1,14 +1,11 @@
 // Recipe 11.12 side by side: the recipe's select() reactor (UDP time server + TCP echo
 // server) with our Node client, and our Node server (the recipe's handlers on
 // @net/event-loop's EventLoop) with the recipe's Python clients.
-import { fileURLToPath } from 'node:url';
 import { PYTHON, requirePython, runPeer } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) =>
-  fileURLToPath(new URL(`../11.12-event-loop/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.12-event-loop');
 const CLIENT = { timeout: 10_000 }; // a client's deadline, well inside the test's
 
 const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');

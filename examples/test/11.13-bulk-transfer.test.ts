@@ -3,14 +3,11 @@
 // 4,000,000 doubles (32 MB): far more than the socket buffers hold, so each side sends and
 // receives in many pieces (a 16 MB array took 12 recv_into calls on loopback here); the
 // receiving side checks every element and the sum.
-import { fileURLToPath } from 'node:url';
 import { requirePeer, runPeer } from '@net/test-peers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './servers.js';
+import { NODE, recipeScripts, startServer } from './recipes.js';
 
-const script = (name: string) =>
-  fileURLToPath(new URL(`../11.13-bulk-transfer/${name}`, import.meta.url));
-const NODE = process.execPath;
+const script = recipeScripts('11.13-bulk-transfer');
 const NUMPY_PYTHON = '/usr/bin/python3'; // Debian's, which has NumPy (pyenv's has not)
 const COUNT = 4_000_000;
 const SUM = (COUNT * (COUNT - 1)) / 2; // of arange(0.0, COUNT): exact in doubles
