@@ -1,15 +1,19 @@
 /**
  * The requests-style top-level functions (`get`, `head`, `post`, ...). They share one
- * lazily created default {@link Session}, so keep-alive connections are reused.
+ * lazily created default {@link Session}, so keep-alive connections are reused; cookies
+ * live for one call (its redirects), never from one call to another.
  */
 import type { RequestOptions } from './options.js';
+import type { PaginateOptions } from './paginate.js';
 import type { Response } from './response.js';
-import { type MethodOptions, Session } from './session.js';
+import { keepCookiesPerCall, type MethodOptions, Session } from './session.js';
 
 let shared: Session | undefined;
 
 function session(): Session {
-  shared ??= new Session();
+  // Unrelated callers share this session, so it has no jar of its own (as requests'
+  // functions, each call has a fresh one: a login's 302 + Set-Cookie still works).
+  shared ??= keepCookiesPerCall(new Session({ cookies: false }));
   return shared;
 }
 
@@ -55,6 +59,17 @@ export function del(url: string | URL, options?: MethodOptions): Promise<Respons
 /** Sends an `OPTIONS`. */
 export function options(url: string | URL, opts?: MethodOptions): Promise<Response> {
   return session().options(url, opts);
+}
+
+/**
+ * Iterates the pages of a paginated API: GETs `url`, then each `Link: <...>; rel="next"`,
+ * one request per step, at most `maxPages` (100). See {@link Session.paginate}.
+ */
+export function paginate(
+  url: string | URL,
+  options?: MethodOptions & PaginateOptions,
+): AsyncGenerator<Response, void, undefined> {
+  return session().paginate(url, options);
 }
 
 /**

@@ -240,10 +240,112 @@ export class ClientClosedError extends CoreClientClosedError {
   }
 }
 
+/**
+ * A hook (or an `auth` function) threw (`ERR_HOOK`); `hook` names it and `cause` holds what
+ * it threw. Errors of this package thrown from a hook pass through unchanged.
+ */
+export class HookError extends NetError {
+  /** `beforeRequest`, `beforeRedirect`, `beforeRetry`, `afterResponse` or `auth`. */
+  readonly hook: string;
+
+  constructor(hook: string, cause: unknown) {
+    super(
+      'ERR_HOOK',
+      `The ${hook} hook threw (${describe(cause)}); fix the hook, or catch inside it`,
+      { cause },
+    );
+    this.hook = hook;
+  }
+}
+
+/**
+ * Two options that cannot work together (`ERR_INVALID_OPTION`), e.g. your own `dispatcher`
+ * with `tls`, `proxy` or `http2`, which would need a dispatcher of their own.
+ */
+export class IncompatibleOptionsError extends NetError {
+  constructor(message: string) {
+    super('ERR_INVALID_OPTION', message);
+  }
+}
+
 function describe(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
     return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
+}
+
+/**
+ * The response's `Content-Encoding` stacks more codings than this client undoes
+ * (`MAX_CONTENT_CODINGS`, 5, as in undici's fetch): `ERR_TOO_MANY_CONTENT_CODINGS`. It is
+ * raised before any decoder is created, so a header of thousands of codings costs nothing.
+ */
+export class TooManyContentCodingsError extends NetError {
+  /** How many codings the header lists (`identity` not counted). */
+  readonly codings: number;
+  /** The limit in force. */
+  readonly maxCodings: number;
+
+  constructor(url: string, codings: number, maxCodings: number) {
+    super(
+      'ERR_TOO_MANY_CONTENT_CODINGS',
+      `Response from ${url} stacks ${codings} content codings in Content-Encoding, more than ` +
+        `the ${maxCodings} this client undoes; the server is misconfigured or hostile (request ` +
+        "with headers { 'accept-encoding': 'identity' } to ask for an unencoded body)",
+    );
+    this.codings = codings;
+    this.maxCodings = maxCodings;
+  }
+}
+
+// Hoisted like any import; kept by the classes below so that appending stayed conflict-free.
+import { MaxLengthError } from '@net/stream-reader';
+
+/**
+ * A line of `iterLines()`, `iterJson()` or `iterEvents()` is longer than `maxLineLength`
+ * (`ERR_MAX_LENGTH`, a subclass of `@net/stream-reader`'s `MaxLengthError`: the toolkit's
+ * one code for "record longer than its limit").
+ */
+export class LineTooLongError extends MaxLengthError {
+  constructor(url: string, length: number, maxLineLength: number) {
+    super('Line', length, maxLineLength);
+    this.message =
+      `A line of the body from ${url} reached ${length} bytes, more than maxLineLength ` +
+      `(${maxLineLength}); raise maxLineLength (0 = no limit) if such lines are expected`;
+  }
+}
+
+/**
+ * A `stream: true` body was already read, by an earlier `iterContent()`, `iterLines()`,
+ * `iterJson()` or `iterEvents()` or by iterating `body` (`ERR_BODY_CONSUMED`): a stream
+ * can be read once.
+ */
+export class BodyConsumedError extends NetError {
+  constructor(url: string) {
+    super(
+      'ERR_BODY_CONSUMED',
+      `The streamed body of ${url} was already read (by an iter* method or through body); ` +
+        'a stream: true body can be read once: keep using the first iterator, or request again',
+    );
+  }
+}
+
+/**
+ * A file or Blob being uploaded could not be read, or ended before the length announced in
+ * `Content-Length`, while the request was sent (`ERR_UPLOAD_SOURCE`); `cause` holds the read error.
+ */
+export class UploadSourceError extends NetError {
+  /** The file's path, or `undefined` for a Blob. */
+  readonly path: string | undefined;
+
+  constructor(path: string | undefined, reason: string, cause?: unknown) {
+    super(
+      'ERR_UPLOAD_SOURCE',
+      `Could not upload ${path === undefined ? 'a Blob' : `the file ${JSON.stringify(path)}`}: ` +
+        `${reason}; keep the file in place and unchanged until the request completes`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.path = path;
+  }
 }

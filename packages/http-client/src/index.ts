@@ -14,8 +14,8 @@
  * const r = await get('https://httpbin.org/get', { params: { q: 'node' }, timeout: 5_000 });
  * console.log(r.ok, r.json());
  *
- * const s = new Session({ baseUrl: 'https://httpbin.org', retries: 2 });
- * await s.post('/post', { json: { a: 1 } });
+ * const s = new Session({ baseUrl: 'https://httpbin.org', retries: 2, auth: ['user', 'pass'] });
+ * await s.post('/post', { json: { a: 1 } }); // cookies the server sets are sent back
  * await s.close();
  * ```
  *
@@ -28,11 +28,19 @@ export {
   get,
   head,
   options,
+  paginate,
   patch,
   post,
   put,
   request,
 } from './api.js';
+export {
+  type Auth,
+  type AuthFunction,
+  type AuthRequest,
+  DigestAuth,
+  digestAuth,
+} from './auth.js';
 export { ACCEPT_ENCODING } from './decode.js';
 export {
   AbortedError,
@@ -41,7 +49,9 @@ export {
   ConnectionError,
   ConnectTimeoutError,
   DecompressionError,
+  HookError,
   HttpError,
+  IncompatibleOptionsError,
   InvalidArgumentError,
   InvalidOptionError,
   InvalidUrlError,
@@ -55,9 +65,20 @@ export {
   TotalTimeoutError,
 } from './errors.js';
 export type { ResponseHeaders } from './headers.js';
+export type {
+  AfterResponseHook,
+  BeforeRedirectHook,
+  BeforeRequestHook,
+  BeforeRetryHook,
+  HookRequest,
+  Hooks,
+  RetryState,
+} from './hooks.js';
+export type { Link, Links } from './links.js';
 export {
   type CommonOptions,
   DEFAULT_OPTIONS,
+  type Files,
   type HeadersInit,
   type Params,
   type Progress,
@@ -67,6 +88,8 @@ export {
   type SessionOptions,
   type Timeouts,
   type TlsOptions,
+  type UploadFile,
 } from './options.js';
+export { DEFAULT_MAX_PAGES, type PaginateOptions } from './paginate.js';
 export { Response } from './response.js';
 export { type MethodOptions, Session } from './session.js';

@@ -3,8 +3,11 @@
  * defaults live (the README's tables are copied from it).
  */
 import type { Readable } from 'node:stream';
+import type { CookieJar } from 'tough-cookie';
 import type { Dispatcher } from 'undici';
+import type { Auth } from './auth.js';
 import { ACCEPT_ENCODING } from './decode.js';
+import type { Hooks } from './hooks.js';
 
 /** Query parameters: values `null`/`undefined` are skipped, arrays repeat the key. */
 export type Params =
@@ -31,13 +34,24 @@ export interface Timeouts {
 
 /** TLS options for `https:` URLs, e.g. `@net/tls` development certificates. */
 export interface TlsOptions {
-  /** CA certificate(s) to trust instead of the system's (PEM). */
+  /**
+   * CA certificate(s) to trust (PEM), e.g. a private CA. Added to Node's bundled root
+   * certificates unless `systemCa` is `false`.
+   */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /**
+   * Also trust Node's bundled root certificates (`tls.rootCertificates`) next to `ca`.
+   * Default `true`; `false` trusts only `ca`, e.g. to pin an internal service to its CA.
+   */
+  systemCa?: boolean;
   /** Client certificate (PEM), for servers that require one. */
   cert?: string | Buffer;
   /** Private key of the client certificate (PEM). */
   key?: string | Buffer;
-  /** Verify the server's certificate. Default `true`; turn off only for local experiments. */
+  /**
+   * Verify the server's certificate. Default `true`; `false` (local experiments only) emits
+   * a one-time warning, as `@net/tls`'s `insecureSkipVerify` does.
+   */
   rejectUnauthorized?: boolean;
   /** Server name for SNI and certificate checks, when it differs from the URL's host. */
   servername?: string;
@@ -61,13 +75,31 @@ export interface RetryOptions {
   maxRetryAfter?: number;
 }
 
-/** Download progress reported with `stream: true`. */
+/** Download progress (with `stream: true`) or upload progress (`onUploadProgress`). */
 export interface Progress {
-  /** Bytes received so far (after decompression). */
+  /** Bytes received (after decompression) or sent so far. */
   loaded: number;
-  /** `Content-Length` when the server sent one and the body is not compressed. */
+  /**
+   * Downloads: `Content-Length` when the server sent one and the body is not compressed.
+   * Uploads: the body's length when it is known.
+   */
   total: number | undefined;
 }
+
+/** One file of a multipart upload (`files`), as requests' `(filename, data, content_type)`. */
+export interface UploadFile {
+  /** File name sent in `Content-Disposition`; defaults to the base name of `path`, else the field name. */
+  filename?: string;
+  /** The file's content (give this or `path`). */
+  data?: string | Uint8Array | ArrayBuffer | Blob;
+  /** A file on disk, streamed from there (give this or `data`). */
+  path?: string;
+  /** Defaults to `application/octet-stream`. */
+  contentType?: string;
+}
+
+/** Multipart files by field name: an {@link UploadFile}, or the content alone. */
+export type Files = Record<string, UploadFile | Uint8Array | ArrayBuffer | Blob>;
 
 /** Proxy configuration: a URL (`http://user:pass@proxy:3128`) or an object. */
 export type ProxyOptions =
@@ -105,8 +137,24 @@ export interface CommonOptions {
   proxy?: ProxyOptions | false;
   /** Read `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` when no `proxy` is given. Default `false`. */
   trustEnv?: boolean;
-  /** An undici dispatcher (Agent, Pool, MockAgent, ...) to send through; you own its lifetime. */
+  /**
+   * An undici dispatcher (Agent, Pool, MockAgent, ...) to send through; you own its lifetime.
+   * It is never replaced: options that need a dispatcher of their own (`tls`, `proxy`,
+   * `trustEnv`, `timeout.connect`, `http2`, `socketPath`, `cache`) are refused with it.
+   */
   dispatcher?: Dispatcher;
+  /**
+   * Credentials: `['user', 'pass']` (Basic), `{ bearer: token }`, `digestAuth(user, pass)`
+   * (RFC 7616 Digest), or a function that sets headers on the request (sign, refresh).
+   * Sent only to the origin of the request: dropped on cross-origin redirects.
+   */
+  auth?: Auth;
+  /** Functions called around each request (got/ky names); session and request hooks both run. */
+  hooks?: Hooks;
+  /** Offer HTTP/2 by ALPN on `https:` (undici's `allowH2`). Default `false`. */
+  http2?: boolean;
+  /** Connect to this Unix domain socket instead of the URL's host and port. */
+  socketPath?: string;
 }
 
 /** Options of one request. */
@@ -115,15 +163,29 @@ export interface RequestOptions extends CommonOptions {
   json?: unknown;
   /** Body form-encoded (`application/x-www-form-urlencoded`). */
   form?: Record<string, string | number | boolean | ReadonlyArray<string | number | boolean>>;
-  /** Raw body; a plain object is form-encoded, as in requests. */
+  /**
+   * Raw body; a plain object is form-encoded, as in requests. A `Blob`, a buffer or a file
+   * stream (`fs.createReadStream`) is sent with its `Content-Length`; other streams are
+   * chunked unless you set `content-length`.
+   */
   data?:
     | string
     | Uint8Array
+    | ArrayBuffer
+    | ArrayBufferView
+    | Blob
     | Readable
     | AsyncIterable<Uint8Array>
     | Record<string, string | number | boolean | ReadonlyArray<string | number | boolean>>;
   /** Multipart body (`multipart/form-data`), built with the global `FormData`. */
   multipart?: FormData;
+  /**
+   * Multipart upload as requests' `files=`: one part per field (with `data` or `form` fields
+   * added as text parts). Sent with `Content-Length`.
+   */
+  files?: Files;
+  /** Called as the request body is sent (each attempt starts again from 0). */
+  onUploadProgress?: (progress: Progress) => void;
   /** Return before reading the body: iterate `response.body`. */
   stream?: boolean;
   /** With `stream: true`, called as body chunks arrive. */
@@ -140,6 +202,16 @@ export interface SessionOptions extends CommonOptions {
   connections?: number;
   /** How long an idle keep-alive connection stays open, in ms. */
   keepAliveTimeout?: number;
+  /**
+   * Cookie jar (tough-cookie, RFC 6265): `true` (default) keeps one per session, `false`
+   * sends and stores no cookies, a `CookieJar` is used (and may be shared) as it is.
+   */
+  cookies?: boolean | CookieJar;
+  /**
+   * Opt-in HTTP cache (RFC 9111, undici's cache interceptor, in memory): fresh responses
+   * are served from it and stale ones revalidated with `ETag`/`Last-Modified`.
+   */
+  cache?: boolean;
 }
 
 /**
@@ -198,6 +270,12 @@ export const DEFAULT_OPTIONS = {
   connections: 0,
   /** 4 s, undici's default. */
   keepAliveTimeout: 4_000,
+  /** HTTP/1.1 only unless asked. */
+  http2: false,
+  /** A jar per session (the top-level functions keep one per call, for its redirects). */
+  cookies: true,
+  /** No caching unless asked. */
+  cache: false,
 } as const satisfies Required<
   Omit<
     SessionOptions & RequestOptions,
@@ -212,6 +290,11 @@ export const DEFAULT_OPTIONS = {
     | 'multipart'
     | 'onDownloadProgress'
     | 'signal'
+    | 'auth'
+    | 'hooks'
+    | 'socketPath'
+    | 'files'
+    | 'onUploadProgress'
   >
 >;
 

@@ -3,7 +3,7 @@
  * GET without a body; 307 and 308 repeat the method and body; credentials stay behind
  * when the redirect leaves the origin.
  */
-import type { EncodedBody } from './body.js';
+import { type EncodedBody, NO_BODY } from './body.js';
 import type { HeaderRecord } from './headers.js';
 import type { Target } from './url.js';
 
@@ -13,9 +13,12 @@ export interface Hop {
   target: Target;
   headers: HeaderRecord;
   body: EncodedBody;
+  /**
+   * The chain has left the first request's origin: credentials (`auth`, `Authorization`,
+   * `Cookie` headers) are no longer sent, even if a later redirect comes back.
+   */
+  credentialsDropped: boolean;
 }
-
-const NO_BODY: EncodedBody = { body: undefined, contentType: undefined, replayable: true };
 const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'content-encoding'];
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
@@ -59,10 +62,12 @@ export function nextHop(statusCode: number, location: string, hop: Hop): Hop | u
   } else if (!body.replayable) {
     return undefined;
   }
+  let { credentialsDropped } = hop;
   if (shouldDropCredentials(new URL(hop.target.origin), url)) {
     for (const name of CREDENTIAL_HEADERS) delete headers[name];
+    credentialsDropped = true;
   }
-  return { method, target, headers, body };
+  return { method, target, headers, body, credentialsDropped };
 }
 
 /** Credentials go only to the same origin, or from http to https on default ports (as requests). */

@@ -1,10 +1,11 @@
 /**
- * {@link Session}: shared settings (base URL, headers, timeouts, retries, TLS, proxy) and
- * keep-alive connections for many requests; the one place a request is sent, redirected,
- * retried and turned into a {@link Response}.
+ * {@link Session}: shared settings (base URL, headers, timeouts, retries, TLS, proxy, auth,
+ * hooks, cookies) and keep-alive connections for many requests; the one place a request is
+ * sent, authorized, redirected, retried and turned into a {@link Response}.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  checkBoolean,
   checkByteSize,
   checkCount,
   checkMs,
@@ -13,15 +14,26 @@ import {
   type Deadline,
   withDefaults,
 } from '@net/core';
+import { CookieJar, getPublicSuffix } from 'tough-cookie';
 import type { Dispatcher } from 'undici';
-import { encodeBody } from './body.js';
+import { type Auth, acceptChallenge, applyAuth, checkAuth } from './auth.js';
+import { encodeBody, hasBodyOption, NO_BODY } from './body.js';
 import { decompressionFailure } from './decode.js';
-import { createDispatcher, type DispatcherConfig, dispatcherKey } from './dispatcher.js';
+import {
+  createDispatcher,
+  type DispatcherConfig,
+  dispatcherKey,
+  type Exchange,
+  observesExchange,
+  observing,
+} from './dispatcher.js';
 import {
   AbortedError,
   ClientClosedError,
   ConnectionError,
   ConnectTimeoutError,
+  HttpError,
+  IncompatibleOptionsError,
   InvalidOptionError,
   NetError,
   ReadTimeoutError,
@@ -30,6 +42,7 @@ import {
   TotalTimeoutError,
 } from './errors.js';
 import { type HeaderRecord, mergeHeaders } from './headers.js';
+import { type HookRequest, type ResolvedHooks, resolveHooks, runHook } from './hooks.js';
 import {
   DEFAULT_OPTIONS,
   type Params,
@@ -39,19 +52,35 @@ import {
   type SessionOptions,
   type Timeouts,
 } from './options.js';
+import { type PaginateOptions, paginatePages, resolveMaxPages } from './paginate.js';
 import { openStream, readFull } from './read-body.js';
 import { type Hop, isFollowable, nextHop } from './redirect.js';
 import { Response } from './response.js';
 import { isRetryableError, isStaleConnectionReset, resolveRetry, retryDelay } from './retry.js';
-import { encodeParams, resolveTarget } from './url.js';
+import { encodeParams, resolveTarget, type Target } from './url.js';
 
 /** Methods that are safe to send twice (RFC 9110 idempotent methods). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const EXTRA_DISPATCHER_LIMIT = 16;
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
+/** Options that shape connections, so they need a dispatcher of the client's own making. */
+const DISPATCHER_OPTIONS = ['tls', 'proxy', 'trustEnv', 'http2', 'socketPath', 'cache'] as const;
+const VERSION_MEMORY_LIMIT = 256;
 
 /** Options of the method shortcuts (`get`, `head`, ...): the same as {@link RequestOptions}. */
 export type MethodOptions = RequestOptions;
+
+/** Sessions whose cookies live for one call only (the top-level functions' shared session). */
+const perCallCookies = new WeakSet<Session>();
+
+/**
+ * @internal Makes `session` keep cookies only across the redirects of each call, never from
+ * one call to the next (the top-level functions' session, shared by unrelated callers).
+ */
+export function keepCookiesPerCall(session: Session): Session {
+  perCallCookies.add(session);
+  return session;
+}
 
 /**
  * A set of defaults and a pool of keep-alive connections shared by many requests.
@@ -67,6 +96,11 @@ export type MethodOptions = RequestOptions;
 export class Session {
   /** Base URL that relative request URLs are appended to. */
   readonly baseUrl: string | undefined;
+  /**
+   * The session's cookie jar (tough-cookie's `CookieJar`): cookies the servers set are kept
+   * and sent back by RFC 6265's rules. `undefined` with `cookies: false`.
+   */
+  readonly cookies: CookieJar | undefined;
   private readonly settings: SessionOptions;
   private readonly headers: HeaderRecord;
   private readonly headHeaders: HeaderRecord;
@@ -74,14 +108,21 @@ export class Session {
   private readonly retry: ResolvedRetry;
   private readonly maxRedirects: number;
   private readonly maxResponseSize: number;
+  private readonly auth: Auth | undefined;
+  private readonly hooks: ResolvedHooks;
   private readonly config: DispatcherConfig;
   private dispatcher: Dispatcher | undefined;
   private readonly extra = new Map<string, Dispatcher>();
+  /** HTTP version last seen per origin, for responses the cache answers alone. */
+  private readonly versions = new Map<string, '1.1' | '2'>();
+  /** The jar is the session's own and nothing was stored yet: skip the lookup. */
+  private jarEmpty: boolean;
   private closed = false;
 
   /**
-   * Opens no connection yet. Throws `ERR_INVALID_ARGUMENT` for a bad option, and
-   * {@link InvalidUrlError} (`ERR_BAD_URL`, `ERR_MISSING_SCHEME`) for a bad `baseUrl`.
+   * Opens no connection yet. Throws `ERR_INVALID_ARGUMENT` for a bad option,
+   * `ERR_INVALID_OPTION` for options that cannot go together, and {@link InvalidUrlError}
+   * (`ERR_BAD_URL`, `ERR_MISSING_SCHEME`) for a bad `baseUrl`.
    */
   constructor(options: SessionOptions = {}) {
     // Options set to undefined are dropped, so every `??` below falls back to the default.
@@ -102,19 +143,29 @@ export class Session {
       options.maxResponseSize,
       DEFAULT_OPTIONS.maxResponseSize,
     );
+    checkAuth('auth', options.auth);
+    this.auth = options.auth;
+    this.hooks = resolveHooks(options.hooks);
+    this.cookies = resolveJar(options.cookies);
+    // A jar of our own starts empty; yours may hold cookies already, so it is always asked.
+    this.jarEmpty = options.cookies === undefined || options.cookies === true;
+    if (options.dispatcher !== undefined) refuseWithDispatcher(options, 'Session options');
     this.config = {
       connectTimeout: this.timeouts.connect,
       tls: options.tls,
       proxy: options.proxy,
-      trustEnv: options.trustEnv ?? DEFAULT_OPTIONS.trustEnv,
+      trustEnv: flag('trustEnv', options.trustEnv, DEFAULT_OPTIONS.trustEnv),
       connections: count('connections', options.connections, DEFAULT_OPTIONS.connections),
       keepAliveTimeout: ms(
         'keepAliveTimeout',
         options.keepAliveTimeout,
         DEFAULT_OPTIONS.keepAliveTimeout,
       ),
+      http2: flag('http2', options.http2, DEFAULT_OPTIONS.http2),
+      socketPath: socketPath(options.socketPath),
+      cache: flag('cache', options.cache, DEFAULT_OPTIONS.cache),
     };
-    this.dispatcher = options.dispatcher;
+    this.dispatcher = options.dispatcher === undefined ? undefined : observing(options.dispatcher);
   }
 
   /** Sends a `GET`. */
@@ -127,7 +178,7 @@ export class Session {
     return this.send('HEAD', url, options ?? {});
   }
 
-  /** Sends a `POST` (body from `json`, `form`, `data` or `multipart`). */
+  /** Sends a `POST` (body from `json`, `form`, `data`, `multipart` or `files`). */
   post(url: string | URL, options?: MethodOptions): Promise<Response> {
     return this.send('POST', url, options ?? {});
   }
@@ -158,6 +209,31 @@ export class Session {
   }
 
   /**
+   * GETs `url` and then each page its `Link: <...>; rel="next"` header points to, one
+   * request per step of the iteration (none ahead), at most `maxPages` (100) pages; a page
+   * seen before ends it. `params` apply to the first page only (the next links carry theirs).
+   *
+   * @example
+   * ```ts
+   * for await (const page of session.paginate('/items', { maxPages: 10 })) items.push(...page.json<Item[]>());
+   * ```
+   */
+  paginate(
+    url: string | URL,
+    options: MethodOptions & PaginateOptions = {},
+  ): AsyncGenerator<Response, void, undefined> {
+    const { maxPages, ...rest } = options;
+    const limit = resolveMaxPages(maxPages);
+    const { params: _firstPageOnly, ...later } = rest;
+    let pages = 0;
+    return paginatePages(
+      typeof url === 'string' ? url : url.href,
+      (page: string) => this.send('GET', page, pages++ === 0 ? rest : later),
+      limit,
+    );
+  }
+
+  /**
    * Closes the connections this session opened (waiting for requests in flight) and
    * rejects later requests with `ERR_CLIENT_CLOSED`. A `dispatcher` you passed is left open.
    */
@@ -173,11 +249,19 @@ export class Session {
   }
 
   private dispatcherFor(options: RequestOptions): Dispatcher {
-    if (options.dispatcher !== undefined) return options.dispatcher;
+    if (options.dispatcher !== undefined || this.settings.dispatcher !== undefined) {
+      // Yours is used as it is, never swapped for one of ours behind your back.
+      refuseWithDispatcher(options, 'request options');
+      return options.dispatcher === undefined
+        ? (this.dispatcher as Dispatcher)
+        : observing(options.dispatcher);
+    }
     if (
       options.tls === undefined &&
       options.proxy === undefined &&
       options.trustEnv === undefined &&
+      options.http2 === undefined &&
+      options.socketPath === undefined &&
       (options.timeout === undefined || connectOf(options.timeout) === undefined)
     ) {
       this.dispatcher ??= createDispatcher(this.config);
@@ -188,7 +272,9 @@ export class Session {
       connectTimeout: connectOf(options.timeout) ?? this.config.connectTimeout,
       tls: options.tls ?? this.config.tls,
       proxy: options.proxy ?? this.config.proxy,
-      trustEnv: options.trustEnv ?? this.config.trustEnv,
+      trustEnv: flag('trustEnv', options.trustEnv, this.config.trustEnv),
+      http2: flag('http2', options.http2, this.config.http2),
+      socketPath: socketPath(options.socketPath) ?? this.config.socketPath,
     };
     const key = dispatcherKey(config);
     let dispatcher = this.extra.get(key);
@@ -229,17 +315,31 @@ export class Session {
     );
     const allowRedirects =
       options.allowRedirects ?? this.settings.allowRedirects ?? method !== 'HEAD';
-    const body = encodeBody(options);
+    if (options.auth !== undefined) checkAuth('auth', options.auth);
+    const auth = options.auth ?? this.auth;
+    const hooks =
+      options.hooks === undefined ? this.hooks : resolveHooks(options.hooks, this.hooks);
+    const body = hasBodyOption(options) ? await encodeBody(options) : NO_BODY;
     const dispatcher = this.dispatcherFor(options);
+    const observed = observesExchange(dispatcher);
 
     const defaults = method === 'HEAD' ? this.headHeaders : this.headers;
     let headers = defaults;
-    if (options.headers !== undefined || body.contentType !== undefined || target.userinfo) {
+    if (
+      options.headers !== undefined ||
+      body.contentType !== undefined ||
+      body.contentLength !== undefined ||
+      target.userinfo !== undefined
+    ) {
       headers = mergeHeaders(defaults, options.headers);
       if (body.contentType !== undefined && headers['content-type'] === undefined) {
         headers['content-type'] = body.contentType;
       }
-      if (target.userinfo !== undefined && headers.authorization === undefined) {
+      if (body.contentLength !== undefined && headers['content-length'] === undefined) {
+        headers['content-length'] = String(body.contentLength);
+      }
+      // An `auth` option beats credentials in the URL (as in requests).
+      if (target.userinfo !== undefined && auth === undefined && !headers.authorization) {
         headers.authorization = `Basic ${Buffer.from(target.userinfo).toString('base64')}`;
       }
     }
@@ -259,24 +359,59 @@ export class Session {
     let streaming = false;
     const fail = (error: unknown) => mapError(error, hop.target.href, timeouts, signal);
 
+    // The session's jar, or for the top-level functions one made when the first cookie comes.
+    let jar = this.cookies;
+    const callJar = perCallCookies.has(this);
     const history: Response[] = [];
-    let hop: Hop = { method, target, headers, body };
+    let hop: Hop = { method, target, headers, body, credentialsDropped: false };
     let attempt = 0;
     let staleRetried = false;
+    let challengeAnswered = false;
+    let response: Response | undefined;
     try {
       for (;;) {
+        // The request as auth and hooks see it: made only when one of them (or a cookie)
+        // needs to touch the headers, so a plain request sends the shared defaults as they are.
+        let request: HookRequest | undefined;
+        const useAuth = auth !== undefined && !hop.credentialsDropped;
+        const cookie =
+          jar === undefined || (jar === this.cookies && this.jarEmpty)
+            ? ''
+            : await jar.getCookieString(hop.target.href, {
+                sameSiteContext: sameSiteContext(target, hop),
+              });
+        if (useAuth || cookie !== '' || hooks.beforeRequest.length > 0) {
+          request = hookRequest(hop, { ...hop.headers }, options);
+          if (cookie !== '') {
+            const own = request.headers.cookie;
+            request.headers.cookie = own ? `${own}; ${cookie}` : cookie;
+          }
+          const current = request;
+          if (useAuth) await runHook('auth', () => applyAuth(auth, current));
+          for (const hook of hooks.beforeRequest) {
+            const early = await runHook('beforeRequest', () => hook(current));
+            if (early instanceof Response) response = early;
+            if (response !== undefined) break;
+          }
+          if (response !== undefined) break;
+        }
+
         const sentAt = performance.now();
-        let data: Dispatcher.ResponseData;
+        const exchange: Exchange | undefined = observed
+          ? { httpVersion: undefined, networkStatus: undefined }
+          : undefined;
+        let data: Dispatcher.ResponseData<Exchange | undefined>;
         try {
           data = await dispatcher.request({
             origin: hop.target.origin,
             path: hop.target.path,
             method: hop.method,
-            headers: hop.headers,
-            body: hop.body.body as Dispatcher.DispatchOptions['body'],
+            headers: request?.headers ?? hop.headers,
+            body: hop.body.open() as Dispatcher.DispatchOptions['body'],
             headersTimeout: timeouts.headers,
             bodyTimeout: timeouts.body,
             signal,
+            opaque: exchange,
             // undici closes the connection after HEAD by default; keep it alive.
             ...(hop.method === 'HEAD' ? { reset: false } : undefined),
           });
@@ -293,12 +428,33 @@ export class Session {
           ) {
             attempt++;
             await sleep(retryDelay(retry, attempt), undefined, signal ? { signal } : undefined);
+            await beforeRetry(hooks, hop, options, fail(error), attempt);
             continue;
           }
           throw error;
         }
         const elapsed = performance.now() - sentAt;
         const { statusCode, headers: raw } = data;
+        const setCookie = raw['set-cookie'];
+        if (setCookie !== undefined && (jar !== undefined || callJar)) {
+          jar ??= new CookieJar();
+          await storeCookies(jar, hop.target.href, setCookie, sameSiteContext(target, hop));
+          if (jar === this.cookies) this.jarEmpty = false;
+        }
+
+        if (
+          statusCode === 401 &&
+          useAuth &&
+          request !== undefined &&
+          !challengeAnswered &&
+          hop.body.replayable &&
+          acceptChallenge(auth, request, statusCode, raw)
+        ) {
+          // Digest: the 401 carried the nonce; answer it once with the same request.
+          challengeAnswered = true;
+          await data.body.dump();
+          continue;
+        }
 
         if (
           attempt < retry.total &&
@@ -311,6 +467,10 @@ export class Session {
             await data.body.dump();
             attempt++;
             await sleep(delay, undefined, signal ? { signal } : undefined);
+            if (hooks.beforeRetry.length > 0) {
+              const retried = this.response(data, hop, elapsed, exchange, undefined, undefined);
+              await beforeRetry(hooks, hop, options, new HttpError(retried), attempt);
+            }
             continue;
           }
         }
@@ -320,19 +480,11 @@ export class Session {
           allowRedirects && isFollowable(statusCode) && typeof location === 'string'
             ? nextHop(statusCode, location, hop)
             : undefined;
-        const init = {
-          statusCode,
-          reason: data.statusText ?? '',
-          headers: raw,
-          url: hop.target.href,
-          method: hop.method,
-          elapsed,
-          content: undefined as Uint8Array | undefined,
-          body: undefined as ReturnType<typeof openStream> | undefined,
-        };
+        let content: Uint8Array | undefined;
+        let stream: ReturnType<typeof openStream> | undefined;
         if (options.stream && next === undefined) {
           streaming = true;
-          init.body = openStream(
+          stream = openStream(
             data.body,
             hop.method,
             statusCode,
@@ -343,7 +495,7 @@ export class Session {
             dispose,
           );
         } else {
-          init.content = await readFull(
+          content = await readFull(
             data.body,
             hop.method,
             statusCode,
@@ -352,25 +504,155 @@ export class Session {
             hop.target.href,
           );
         }
-        const response = new Response(init);
+        const current = this.response(data, hop, elapsed, exchange, content, stream);
         if (next !== undefined) {
           if (history.length >= maxRedirects) {
-            response.history = history;
-            throw new TooManyRedirectsError(response, maxRedirects);
+            current.history = history;
+            throw new TooManyRedirectsError(current, maxRedirects);
           }
-          history.push(response);
+          history.push(current);
+          if (hooks.beforeRedirect.length > 0) {
+            const nextRequest = hookRequest(next, { ...next.headers }, options);
+            for (const hook of hooks.beforeRedirect) {
+              await runHook('beforeRedirect', () => hook(nextRequest, current));
+            }
+            next.headers = nextRequest.headers;
+          }
           hop = next;
           continue;
         }
-        if (history.length > 0) response.history = history;
-        return response;
+        if (history.length > 0) current.history = history;
+        response = current;
+        break;
       }
+      for (const hook of hooks.afterResponse) {
+        const request = hookRequest(hop, { ...hop.headers }, options);
+        const given: Response = response as Response;
+        const replaced = (await runHook('afterResponse', () => hook(given, request))) as
+          | Response
+          | undefined;
+        if (replaced instanceof Response && replaced !== given) {
+          given.body?.destroy();
+          response = replaced;
+        }
+      }
+      return response as Response;
     } catch (error) {
       throw fail(error);
     } finally {
       if (!streaming) dispose();
     }
   }
+
+  /** A {@link Response} for what `dispatcher.request()` returned on `hop`. */
+  private response(
+    data: Dispatcher.ResponseData<Exchange | undefined>,
+    hop: Hop,
+    elapsed: number,
+    exchange: Exchange | undefined,
+    content: Uint8Array | undefined,
+    body: ReturnType<typeof openStream> | undefined,
+  ): Response {
+    let httpVersion: '1.1' | '2' = '1.1';
+    let fromCache = false;
+    if (exchange !== undefined) {
+      const { origin } = hop.target;
+      if (exchange.httpVersion !== undefined) {
+        httpVersion = exchange.httpVersion;
+        if (this.versions.size >= VERSION_MEMORY_LIMIT) this.versions.clear();
+        this.versions.set(origin, httpVersion);
+      } else {
+        httpVersion = this.versions.get(origin) ?? '1.1';
+      }
+      // Answered by the cache alone, or after the server confirmed it (304) for a request
+      // that did not ask for a 304 itself.
+      fromCache =
+        exchange.networkStatus === undefined ||
+        (exchange.networkStatus === 304 && data.statusCode !== 304);
+    }
+    return new Response({
+      statusCode: data.statusCode,
+      reason: data.statusText ?? '',
+      headers: data.headers,
+      url: hop.target.href,
+      method: hop.method,
+      elapsed,
+      content,
+      body,
+      httpVersion,
+      fromCache,
+    });
+  }
+}
+
+function hookRequest(hop: Hop, headers: HeaderRecord, options: RequestOptions): HookRequest {
+  return { method: hop.method, url: hop.target.href, headers, options };
+}
+
+async function beforeRetry(
+  hooks: ResolvedHooks,
+  hop: Hop,
+  options: RequestOptions,
+  error: Error,
+  retryCount: number,
+): Promise<void> {
+  for (const hook of hooks.beforeRetry) {
+    const request = hookRequest(hop, { ...hop.headers }, options);
+    await runHook('beforeRetry', () => hook({ request, error, retryCount }));
+  }
+}
+
+/** The `cookies` option as a jar: `true`/`undefined` a new one, `false` none. */
+function resolveJar(option: SessionOptions['cookies']): CookieJar | undefined {
+  if (option === undefined || option === true) return new CookieJar();
+  if (option === false) return undefined;
+  if (option instanceof CookieJar) return option;
+  throw new InvalidOptionError('cookies must be true, false or a tough-cookie CookieJar');
+}
+
+/** Stores each `Set-Cookie` of a response; one the jar rejects is skipped, as browsers do. */
+async function storeCookies(
+  jar: CookieJar,
+  url: string,
+  setCookie: string | string[],
+  sameSiteContext: 'strict' | 'lax' | 'none',
+): Promise<void> {
+  for (const value of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+    await jar.setCookie(value, url, { ignoreError: true, sameSiteContext });
+  }
+}
+
+/**
+ * RFC 6265bis's same-site context of a request of a redirect chain started by the caller:
+ * `strict` while the chain stays on the first request's site (scheme and registrable
+ * domain), then `lax` for safe methods and `none` for others, as a browser's top-level
+ * navigation would be.
+ */
+function sameSiteContext(first: Target, hop: Hop): 'strict' | 'lax' | 'none' {
+  if (hop.target.origin === first.origin) return 'strict';
+  if (siteOf(first.origin) === siteOf(hop.target.origin)) return 'strict';
+  return hop.method === 'GET' || hop.method === 'HEAD' ? 'lax' : 'none';
+}
+
+function siteOf(origin: string): string {
+  const { protocol, hostname } = new URL(origin);
+  return `${protocol}//${getPublicSuffix(hostname, { ignoreError: true }) ?? hostname}`;
+}
+
+/** Throws `ERR_INVALID_OPTION` for options that would need a dispatcher other than yours. */
+function refuseWithDispatcher(options: SessionOptions & RequestOptions, where: string): void {
+  const conflicts: string[] = DISPATCHER_OPTIONS.filter(
+    (name) => options[name] !== undefined && options[name] !== false,
+  );
+  if (options.timeout !== undefined && connectOf(options.timeout) !== undefined) {
+    if (typeof options.timeout !== 'number') conflicts.push('timeout.connect');
+  }
+  if (conflicts.length === 0) return;
+  throw new IncompatibleOptionsError(
+    `${where}: ${conflicts.join(', ')} cannot be used with your own dispatcher, which is never ` +
+      'replaced; set them on the dispatcher (e.g. new Agent({ connect: { ca, timeout }, allowH2: true })) ' +
+      'or leave dispatcher out',
+  );
 }
 
 /** Turns undici's and Node's errors into this package's typed errors. */
@@ -446,8 +728,27 @@ function byteSize(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** A boolean option (`undefined` = `fallback`). */
+function flag(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  checkBoolean(name, value);
+  return value;
+}
+
+function socketPath(value: string | undefined): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value === '')) {
+    throw new InvalidOptionError('socketPath must be the path of a Unix domain socket');
+  }
+  return value;
+}
+
+/** Session params, then the request's: a key the request sets replaces the session's values. */
 function mergeParams(a: Params | undefined, b: Params | undefined): Params | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  return new URLSearchParams(`${encodeParams(a)}&${encodeParams(b)}`);
+  const merged = new URLSearchParams(encodeParams(a));
+  const own = new URLSearchParams(encodeParams(b));
+  for (const key of new Set(own.keys())) merged.delete(key);
+  for (const [key, value] of own) merged.append(key, value);
+  return merged;
 }

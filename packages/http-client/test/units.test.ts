@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeBody } from '../src/body.js';
+import { encodeBody, NO_BODY } from '../src/body.js';
 import { charsetOf } from '../src/decode.js';
 import { nextHop } from '../src/redirect.js';
 import { parseRetryAfter, resolveRetry, retryDelay } from '../src/retry.js';
@@ -28,12 +28,14 @@ describe('redirect credentials', () => {
     method: 'GET',
     target: { origin, path: '/', href: `${origin}/` },
     headers: { authorization: 'Bearer t', cookie: 'c=1', accept: '*/*' },
-    body: { body: undefined, contentType: undefined, replayable: true },
+    body: NO_BODY,
+    credentialsDropped: false,
   });
 
   it('keeps them from http to https on the same host and default ports (as requests)', () => {
     const next = nextHop(301, 'https://example.com/secure', hop('http://example.com'));
     expect(next?.headers.authorization).toBe('Bearer t');
+    expect(next?.credentialsDropped).toBe(false);
   });
 
   it('drops them on another host, port or a downgrade to http', () => {
@@ -44,13 +46,17 @@ describe('redirect credentials', () => {
     }
     const down = nextHop(302, 'http://example.com/', hop('https://example.com'));
     expect(down?.headers.cookie).toBeUndefined();
+    expect(down?.credentialsDropped).toBe(true);
+    // Once dropped they stay dropped, even when a later redirect comes back to the origin.
+    const back = nextHop(302, 'https://example.com/', down as NonNullable<typeof down>);
+    expect(back?.credentialsDropped).toBe(true);
     expect(down?.headers.accept).toBe('*/*');
   });
 
   it('does not follow to other schemes, nor resend a streamed body on 307', async () => {
     expect(nextHop(302, 'ftp://example.com/', hop('http://example.com'))).toBeUndefined();
     const streamed = { ...hop('http://example.com'), method: 'PUT' };
-    streamed.body = { body: undefined, contentType: undefined, replayable: false };
+    streamed.body = { ...NO_BODY, replayable: false };
     expect(nextHop(307, '/again', streamed)).toBeUndefined();
   });
 });
@@ -83,9 +89,9 @@ describe('URLs, bodies and charsets', () => {
     expect(charsetOf(undefined)).toBe('utf-8');
   });
 
-  it('rejects a data value of the wrong type', () => {
-    expect(() => encodeBody({ data: 42 as unknown as string })).toThrowError(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
-    );
+  it('rejects a data value of the wrong type', async () => {
+    await expect(encodeBody({ data: 42 as unknown as string })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
   });
 });
