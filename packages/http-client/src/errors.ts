@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   NetError,
 } from '@net/core';
+import { MaxLengthError } from '@net/stream-reader';
 import type { Response } from './response.js';
 
 export { InvalidArgumentError, NetError };
@@ -241,11 +242,11 @@ export class ClientClosedError extends CoreClientClosedError {
 }
 
 /**
- * A hook (or an `auth` function) threw (`ERR_HOOK`); `hook` names it and `cause` holds what
+ * A hook (or an `auth` function, or `onUploadProgress`) threw (`ERR_HOOK`); `hook` names it and `cause` holds what
  * it threw. Errors of this package thrown from a hook pass through unchanged.
  */
 export class HookError extends NetError {
-  /** `beforeRequest`, `beforeRedirect`, `beforeRetry`, `afterResponse` or `auth`. */
+  /** `beforeRequest`, `beforeRedirect`, `beforeRetry`, `afterResponse`, `auth` or `onUploadProgress`. */
   readonly hook: string;
 
   constructor(hook: string, cause: unknown) {
@@ -298,9 +299,6 @@ export class TooManyContentCodingsError extends NetError {
     this.maxCodings = maxCodings;
   }
 }
-
-// Hoisted like any import; kept by the classes below so that appending stayed conflict-free.
-import { MaxLengthError } from '@net/stream-reader';
 
 /**
  * A line of `iterLines()`, `iterJson()` or `iterEvents()` is longer than `maxLineLength`

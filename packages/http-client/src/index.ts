@@ -44,6 +44,7 @@ export {
 export { ACCEPT_ENCODING } from './decode.js';
 export {
   AbortedError,
+  BodyConsumedError,
   BodyStreamedError,
   ClientClosedError,
   ConnectionError,
@@ -56,13 +57,16 @@ export {
   InvalidOptionError,
   InvalidUrlError,
   JsonDecodeError,
+  LineTooLongError,
   MissingSchemeError,
   NetError,
   ReadTimeoutError,
   ResponseTooLargeError,
   TlsError,
+  TooManyContentCodingsError,
   TooManyRedirectsError,
   TotalTimeoutError,
+  UploadSourceError,
 } from './errors.js';
 export type { ResponseHeaders } from './headers.js';
 export type {
@@ -74,6 +78,7 @@ export type {
   Hooks,
   RetryState,
 } from './hooks.js';
+export { ITER_DEFAULTS, type IterLinesOptions, type ServerSentEvent } from './iter.js';
 export type { Link, Links } from './links.js';
 export {
   type CommonOptions,

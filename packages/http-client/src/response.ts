@@ -168,10 +168,10 @@ export class Response {
    * Chunks may be views of the received bytes (and of `content`): copy one to change it.
    * Leaving the loop early destroys a streamed body (its connection is not reused); read
    * timeouts and aborts fail the loop with their usual errors. A streamed body can be
-   * iterated once ({@link BodyConsumedError} on a second call).
+   * iterated once (`BodyConsumedError` on a second call).
    *
    * @param chunkSize - Bytes per chunk, a whole number >= 1 (default 8192); else
-   *   {@link InvalidOptionError}.
+   *   `InvalidOptionError`.
    */
   iterContent(chunkSize: number = ITER_DEFAULTS.chunkSize): AsyncIterableIterator<Uint8Array> {
     const size = checkChunkSize(chunkSize);
@@ -183,7 +183,7 @@ export class Response {
    * The body's lines decoded with {@link Response.encoding}, without their endings (`\n`,
    * `\r\n` or a lone `\r`, also when split between chunks); the last line is yielded even
    * without an ending. A line longer than `maxLineLength` bytes (default 1 MiB, ending
-   * excluded) fails with {@link LineTooLongError} (`ERR_MAX_LENGTH`). Streaming, early
+   * excluded) fails with `LineTooLongError` (`ERR_MAX_LENGTH`). Streaming, early
    * exit, errors and the one-iteration rule are as for {@link Response.iterContent}.
    */
   iterLines(options?: IterLinesOptions): AsyncIterableIterator<string> {
