@@ -4,7 +4,7 @@
  */
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { DecompressionError, ResponseTooLargeError } from './errors.js';
+import { DecompressionError, ResponseTooLargeError, TooManyContentCodingsError } from './errors.js';
 
 type ZstdZlib = { createZstdDecompress?: () => Transform };
 const createZstd = (zlib as unknown as ZstdZlib).createZstdDecompress;
@@ -13,9 +13,19 @@ const createZstd = (zlib as unknown as ZstdZlib).createZstdDecompress;
 export const ACCEPT_ENCODING = createZstd ? 'gzip, deflate, br, zstd' : 'gzip, deflate, br';
 
 /**
+ * The most content codings a response may stack in `Content-Encoding` (`identity` not
+ * counted), as in undici's fetch; a response with more fails with
+ * {@link TooManyContentCodingsError} before any decoder is created.
+ */
+export const MAX_CONTENT_CODINGS = 5;
+
+const KNOWN_CODINGS = new Set(ACCEPT_ENCODING.split(', ').concat('x-gzip'));
+
+/**
  * The codings of a `Content-Encoding` header in the order to undo them, or `undefined`
  * when there is nothing to undo or one of them is unknown (then the body stays raw, as
- * in requests).
+ * in requests). More than {@link MAX_CONTENT_CODINGS} are returned as they are, for
+ * {@link createDecoders} to refuse.
  */
 export function codingsOf(contentEncoding: string | undefined): string[] | undefined {
   if (contentEncoding === undefined || contentEncoding === '') return undefined;
@@ -25,11 +35,11 @@ export function codingsOf(contentEncoding: string | undefined): string[] | undef
     .map((coding) => coding.trim())
     .filter((coding) => coding !== '' && coding !== 'identity');
   if (codings.length === 0) return undefined;
-  for (const coding of codings) if (createDecoder(coding) === undefined) return undefined;
+  for (const coding of codings) if (!KNOWN_CODINGS.has(coding)) return undefined;
   return codings.reverse();
 }
 
-function createDecoder(coding: string): Transform | undefined {
+function createDecoder(coding: string): Transform {
   switch (coding) {
     case 'gzip':
     case 'x-gzip':
@@ -39,45 +49,90 @@ function createDecoder(coding: string): Transform | undefined {
       return new AutoInflate();
     case 'br':
       return zlib.createBrotliDecompress();
-    case 'zstd':
-      return createZstd?.();
     default:
-      return undefined;
+      // codingsOf lets zstd through only when this Node has it.
+      return (createZstd as () => Transform)();
   }
 }
 
-/** "deflate" is zlib-wrapped by the RFC but raw deflate from some servers; accept both. */
+/**
+ * "deflate" is zlib-wrapped by the RFC but raw deflate from some servers; accept both,
+ * told apart by the first two bytes. The inner inflater is paused while this stream's
+ * buffer is full, so a small body that inflates to gigabytes is inflated only as fast as
+ * it is read (zlib's own streams work that way; a plain 'data' relay would not).
+ */
 class AutoInflate extends Transform {
-  private inner: Transform | undefined;
+  private inner: zlib.Inflate | zlib.InflateRaw | undefined;
+  /** The first byte, while only one has arrived: the zlib header check needs two. */
+  private head: Buffer | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let data = chunk;
     if (this.inner === undefined) {
-      // A zlib header: compression method 8 and a check value making the pair a multiple of 31.
-      const cmf = chunk[0] ?? 0;
-      const zlibWrapped = (cmf & 0x0f) === 8 && (cmf * 256 + (chunk[1] ?? 0)) % 31 === 0;
-      this.inner = zlibWrapped ? zlib.createInflate() : zlib.createInflateRaw();
-      this.inner.on('data', (data: Buffer) => this.push(data));
-      this.inner.on('error', (error) => this.destroy(error));
+      data = this.head === undefined ? chunk : Buffer.concat([this.head, chunk]);
+      if (data.byteLength < 2) {
+        this.head = data;
+        done();
+        return;
+      }
+      this.head = undefined;
+      this.start(isZlibHeader(data));
     }
-    this.inner.write(chunk, () => done());
+    // Called once the inner inflater has taken all of `data`, which waits for our reads.
+    (this.inner as zlib.Inflate).write(data, () => done());
+  }
+
+  override _read(size: number): void {
+    if (this.inner?.isPaused()) this.inner.resume();
+    super._read(size);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.inner === undefined) {
+    // A one-byte body is no complete deflate stream: let the inflater say so.
+    if (this.inner === undefined && this.head !== undefined) this.start(false).write(this.head);
+    const inner = this.inner;
+    if (inner === undefined) {
       done();
       return;
     }
-    this.inner.once('end', () => done());
-    this.inner.end();
+    inner.once('end', () => done());
+    inner.end();
   }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.inner?.destroy();
+    done(error);
+  }
+
+  private start(zlibWrapped: boolean): zlib.Inflate | zlib.InflateRaw {
+    const inner = zlibWrapped ? zlib.createInflate() : zlib.createInflateRaw();
+    inner.on('data', (data: Buffer) => {
+      if (!this.push(data)) inner.pause();
+    });
+    inner.on('error', (error) => this.destroy(error));
+    this.inner = inner;
+    return inner;
+  }
+}
+
+/** A zlib header: compression method 8 and a check value making the pair a multiple of 31. */
+function isZlibHeader(data: Buffer): boolean {
+  const cmf = data[0] as number;
+  return (cmf & 0x0f) === 8 && (cmf * 256 + (data[1] as number)) % 31 === 0;
 }
 
 const kFailure = Symbol('decompression failure');
 
 /** The decoders for `codings` (from {@link codingsOf}), in pipeline order. */
 export function createDecoders(codings: string[], url: string): Transform[] {
+  if (codings.length > MAX_CONTENT_CODINGS) {
+    // One stage that fails at once, so that the pipeline releases the body as for any
+    // decoding error, without creating a single decoder.
+    const error = new TooManyContentCodingsError(url, codings.length, MAX_CONTENT_CODINGS);
+    return [new Transform({ construct: (callback) => callback(error) })];
+  }
   return codings.map((coding) => {
-    const decoder = createDecoder(coding) as Transform;
+    const decoder = createDecoder(coding);
     // Tag the decoder's own error so that the caller can tell it from timeouts and resets.
     decoder.once('error', (error) => {
       (error as unknown as Record<symbol, unknown>)[kFailure] = new DecompressionError(

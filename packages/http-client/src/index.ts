@@ -41,7 +41,7 @@ export {
   DigestAuth,
   digestAuth,
 } from './auth.js';
-export { ACCEPT_ENCODING } from './decode.js';
+export { ACCEPT_ENCODING, MAX_CONTENT_CODINGS } from './decode.js';
 export {
   AbortedError,
   BodyConsumedError,
