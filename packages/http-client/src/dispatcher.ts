@@ -145,27 +145,56 @@ const observeExchange: Dispatcher.DispatcherComposeInterceptor =
   (dispatch) => (options, handler) => {
     const exchange = (options as { opaque?: unknown }).opaque as Exchange | undefined;
     if (exchange === undefined) return dispatch(options, handler);
-    return dispatch(options, {
-      ...forward(handler),
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        exchange.networkStatus = statusCode;
-        // undici hands HTTP/1.1 raw headers as an array, HTTP/2's as node:http2's object.
-        const raw = (controller as { rawHeaders?: unknown }).rawHeaders;
-        exchange.httpVersion = Array.isArray(raw) ? '1.1' : '2';
-        return handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-      },
-    });
+    return dispatch(options, new ExchangeObserver(handler, exchange));
   };
 
-function forward(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
-  return {
-    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-    onRequestUpgrade: (controller, statusCode, headers, socket) =>
-      handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
-    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
-    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
-    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
-  };
+/** Passes every event on to `handler`, noting the response's status and HTTP version. */
+class ExchangeObserver implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly handler: Dispatcher.DispatchHandler,
+    private readonly exchange: Exchange,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.handler.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[2],
+    socket: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>[3],
+  ): void {
+    this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2],
+    statusMessage?: string,
+  ): void {
+    this.exchange.networkStatus = statusCode;
+    // undici hands HTTP/1.1 raw headers as an array, HTTP/2's as node:http2's object.
+    const raw = (controller as { rawHeaders?: unknown }).rawHeaders;
+    this.exchange.httpVersion = Array.isArray(raw) ? '1.1' : '2';
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.handler.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(
+    controller: Dispatcher.DispatchController,
+    trailers: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseEnd']>>[1],
+  ): void {
+    this.handler.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.handler.onResponseError?.(controller, error);
+  }
 }
 
 /** A cache key for `config` (TLS material included, so equal settings share a pool). */
