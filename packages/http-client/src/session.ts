@@ -14,7 +14,7 @@ import {
   type Deadline,
   withDefaults,
 } from '@net/core';
-import { CookieJar, getPublicSuffix } from 'tough-cookie';
+import { type Cookie, CookieJar, getPublicSuffix, MemoryCookieStore } from 'tough-cookie';
 import type { Dispatcher } from 'undici';
 import { type Auth, acceptChallenge, applyAuth, checkAuth } from './auth.js';
 import { encodeBody, hasBodyOption, NO_BODY } from './body.js';
@@ -115,8 +115,6 @@ export class Session {
   private readonly extra = new Map<string, Dispatcher>();
   /** HTTP version last seen per origin, for responses the cache answers alone. */
   private readonly versions = new Map<string, '1.1' | '2'>();
-  /** The jar is the session's own and nothing was stored yet: skip the lookup. */
-  private jarEmpty: boolean;
   private closed = false;
 
   /**
@@ -147,8 +145,6 @@ export class Session {
     this.auth = options.auth;
     this.hooks = resolveHooks(options.hooks);
     this.cookies = resolveJar(options.cookies);
-    // A jar of our own starts empty; yours may hold cookies already, so it is always asked.
-    this.jarEmpty = options.cookies === undefined || options.cookies === true;
     if (options.dispatcher !== undefined) refuseWithDispatcher(options, 'Session options');
     this.config = {
       connectTimeout: this.timeouts.connect,
@@ -375,7 +371,7 @@ export class Session {
         let request: HookRequest | undefined;
         const useAuth = auth !== undefined && !hop.credentialsDropped;
         const cookie =
-          jar === undefined || (jar === this.cookies && this.jarEmpty)
+          jar === undefined || isEmptySessionJar(jar)
             ? ''
             : await jar.getCookieString(hop.target.href, {
                 sameSiteContext: sameSiteContext(target, hop),
@@ -439,7 +435,6 @@ export class Session {
         if (setCookie !== undefined && (jar !== undefined || callJar)) {
           jar ??= new CookieJar();
           await storeCookies(jar, hop.target.href, setCookie, sameSiteContext(target, hop));
-          if (jar === this.cookies) this.jarEmpty = false;
         }
 
         if (
@@ -602,9 +597,34 @@ async function beforeRetry(
   }
 }
 
+/**
+ * The memory store of a session's own jar: it knows whether it ever held a cookie (from a
+ * response, or one you set through `session.cookies`), so that until then a request costs
+ * no jar lookup.
+ */
+class SessionCookieStore extends MemoryCookieStore {
+  holdsCookies = false;
+
+  override putCookie(cookie: Cookie): Promise<void>;
+  override putCookie(cookie: Cookie, callback: (error: Error | null) => void): void;
+  override putCookie(
+    cookie: Cookie,
+    callback?: (error: Error | null) => void,
+  ): Promise<void> | undefined {
+    this.holdsCookies = true;
+    if (callback === undefined) return super.putCookie(cookie);
+    super.putCookie(cookie, callback);
+    return undefined;
+  }
+}
+
+function isEmptySessionJar(jar: CookieJar): boolean {
+  return jar.store instanceof SessionCookieStore && !jar.store.holdsCookies;
+}
+
 /** The `cookies` option as a jar: `true`/`undefined` a new one, `false` none. */
 function resolveJar(option: SessionOptions['cookies']): CookieJar | undefined {
-  if (option === undefined || option === true) return new CookieJar();
+  if (option === undefined || option === true) return new CookieJar(new SessionCookieStore());
   if (option === false) return undefined;
   if (option instanceof CookieJar) return option;
   throw new InvalidOptionError('cookies must be true, false or a tough-cookie CookieJar');

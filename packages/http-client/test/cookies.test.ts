@@ -80,6 +80,17 @@ describe('a Session keeps cookies', () => {
     await s.close();
   });
 
+  it('that you set through session.cookies, before any response set one', async () => {
+    const s = new Session({ baseUrl: a.url });
+    await s.cookies?.setCookie('seeded=1; Path=/', `${a.url}/`);
+    expect((await s.get('/echo')).text).toBe('seeded=1');
+    const other = new Session({ baseUrl: a.url });
+    other.cookies?.setCookieSync('sync=1; Path=/', `${a.url}/`);
+    expect((await other.get('/echo')).text).toBe('sync=1');
+    await s.close();
+    await other.close();
+  });
+
   it('merges them with a cookie header of your own', async () => {
     const s = new Session({ baseUrl: a.url });
     await s.get('/set');
