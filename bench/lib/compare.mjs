@@ -82,13 +82,14 @@ export function median(values) {
 
 /**
  * Renders rows from {@link compare} as a markdown table; with `workUnit` (what the cases
- * count as work), rows that measured their CPU efficiency get two more columns.
+ * count as work), rows that measured their CPU efficiency get two more columns, headed as
+ * CPU-seconds of `cpuOf` (the server, or the client when the client is what is measured).
  */
-export function table(rows, unit, workUnit = undefined) {
+export function table(rows, unit, workUnit = undefined, cpuOf = 'server') {
   const fmt = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
   const withCpu = workUnit !== undefined && rows.some((row) => row.efficiency !== undefined);
   const lines = [
-    `| case | median ${unit} | min–max ${unit} | ratio vs baseline (median of paired rounds) |${withCpu ? ` ${workUnit} per server CPU-second | CPU efficiency vs baseline |` : ''}`,
+    `| case | median ${unit} | min–max ${unit} | ratio vs baseline (median of paired rounds) |${withCpu ? ` ${workUnit} per ${cpuOf} CPU-second | CPU efficiency vs baseline |` : ''}`,
     `|---|---:|---:|---:|${withCpu ? '---:|---:|' : ''}`,
   ];
   for (const row of rows) {

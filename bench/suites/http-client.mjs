@@ -1,6 +1,7 @@
 // @net/http-client: GET requests of a 1 KiB body, 50 in flight, against a keep-alive
 // node:http server in another process. Baseline: undici Pool.request; in the same run:
-// global fetch, node:http with a keep-alive agent, axios, got and ours. Target >= 0.95x.
+// global fetch, node:http with a keep-alive agent, axios, got and ours. Target >= 0.95x. The
+// clients run in this process, so each row's CPU efficiency is requests per client CPU-second.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -10,6 +11,7 @@ import axios from 'axios';
 import { got } from 'got';
 import { Pool } from 'undici';
 import { compare, table } from '../lib/compare.mjs';
+import { requestsPerSecond } from '../lib/http-load.mjs';
 
 export const description =
   'GET 1 KiB, 50 in flight: undici Pool.request vs fetch, node:http, axios, got and @net/http-client';
@@ -43,22 +45,8 @@ export async function run({ rounds }) {
     checked++;
   };
 
-  /** Requests per second: CONCURRENCY loops, bounded by REQUESTS and MAX_MS. */
-  async function measure(one) {
-    let started = 0;
-    let completed = 0;
-    const start = performance.now();
-    const deadline = start + MAX_MS;
-    const worker = async () => {
-      while (started < REQUESTS && performance.now() < deadline) {
-        started++;
-        check(await one());
-        completed++;
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    return completed / ((performance.now() - start) / 1000);
-  }
+  const measure = (one) =>
+    requestsPerSecond(one, { concurrency: CONCURRENCY, requests: REQUESTS, maxMs: MAX_MS, check });
 
   const nodeHttpGet = () =>
     new Promise((resolve, reject) => {
@@ -153,7 +141,7 @@ export async function run({ rounds }) {
     });
     return {
       title: `http-client: GET of a 1 KiB body, ${CONCURRENCY} in flight, keep-alive node:http server in another process, up to ${REQUESTS} requests or ${MAX_MS} ms per measurement, ${rounds} rounds`,
-      table: table(rows, 'req/s'),
+      table: table(rows, 'req/s', 'requests', 'client'),
       notes: [
         'The load check row writes requests on raw sockets and counts fixed-size responses: an upper bound of what the server process delivers; a baseline well below it means the server is not the bottleneck.',
         `Bodies checked (1 KiB each): ${checked}.`,

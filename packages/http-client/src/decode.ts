@@ -156,19 +156,35 @@ export function decodeBody(body: Readable, codings: string[], url: string): Read
   return (pipeline as (...args: unknown[]) => Readable)(...streams, () => undefined);
 }
 
-/** Reads a whole stream into one buffer, failing past `maxSize` bytes (0 = no limit). */
-export async function collect(stream: Readable, maxSize: number, url: string): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (maxSize > 0 && size > maxSize) {
-      stream.destroy();
-      throw new ResponseTooLargeError(url, maxSize);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+/**
+ * Reads a whole stream into one buffer, failing past `maxSize` bytes (0 = no limit). Plain
+ * listeners, not `for await`: an async iterator per response costs more than the read of
+ * a small body itself.
+ */
+export function collect(stream: Readable, maxSize: number, url: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (maxSize > 0 && size > maxSize) {
+        reject(new ResponseTooLargeError(url, maxSize));
+        stream.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!ended)
+        reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;

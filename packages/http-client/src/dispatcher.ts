@@ -7,10 +7,12 @@
 import { createSecureContext, getCACertificates } from 'node:tls';
 import {
   Agent,
+  Client,
   cacheStores,
   type Dispatcher,
   EnvHttpProxyAgent,
   interceptors,
+  Pool,
   ProxyAgent,
 } from 'undici';
 import type { ProxyOptions, TlsOptions } from './options.js';
@@ -74,6 +76,11 @@ export function createDispatcher(config: DispatcherConfig): Dispatcher {
     // Explicit both ways: undici 8 offers h2 by ALPN unless told not to.
     allowH2: config.http2,
   };
+  // Without HTTP/2 the Agent keeps allowH2 unset and its pools get `false`: an Agent that
+  // has it false looks each request's pool up under a key built per request.
+  const directOptions: Agent.Options = config.http2
+    ? agentOptions
+    : { ...agentOptions, allowH2: undefined, factory: http1Pool };
   // Through a proxy every request goes through a CONNECT tunnel, as the README says, also
   // for http:// targets (undici 8 forwards those in absolute form unless asked to tunnel).
   const proxyTunnel = true;
@@ -92,7 +99,7 @@ export function createDispatcher(config: DispatcherConfig): Dispatcher {
   } else if (proxy === undefined && config.trustEnv) {
     dispatcher = new EnvHttpProxyAgent({ ...agentOptions, proxyTunnel });
   } else {
-    dispatcher = new Agent(agentOptions);
+    dispatcher = new Agent(directOptions);
   }
   if (!config.http2 && !config.cache) return dispatcher;
   // compose() wraps in order, so observeExchange sits below the cache: it sees the network.
@@ -104,6 +111,12 @@ export function createDispatcher(config: DispatcherConfig): Dispatcher {
     : dispatcher.compose(observeExchange);
   observers.add(composed);
   return composed;
+}
+
+/** undici's default pool factory, with HTTP/2 off. */
+function http1Pool(origin: string | URL, options: object): Dispatcher {
+  const http1 = { ...(options as Pool.Options), allowH2: false };
+  return http1.connections === 1 ? new Client(origin, http1) : new Pool(origin, http1);
 }
 
 function connectOptions(config: DispatcherConfig): Agent.Options['connect'] {

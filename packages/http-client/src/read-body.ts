@@ -35,15 +35,11 @@ export async function readFull(
     : undefined;
   if (codings !== undefined) return collect(decodeBody(body, codings, url), maxSize, url);
   if (maxSize === 0) return body.bytes();
-  const length = Number(headerValue(headers, 'content-length') ?? Number.NaN);
+  const length = Number(headerValue(headers, 'content-length'));
   if (length > maxSize) {
     body.destroy();
     throw new ResponseTooLargeError(url, maxSize);
   }
-  // undici ends a body at its Content-Length (HTTP/1.1's parser; over HTTP/2 a longer body
-  // is an error), so one that fits cannot outgrow the limit: read it in one go, without
-  // counting chunks through an async iterator.
-  if (Number.isSafeInteger(length)) return body.bytes();
   return collect(body, maxSize, url);
 }
 

@@ -358,7 +358,7 @@ export class Session {
     // The session's jar, or for the top-level functions one made when the first cookie comes.
     let jar = this.cookies;
     const callJar = perCallCookies.has(this);
-    const history: Response[] = [];
+    let history: Response[] | undefined; // made by the first redirect
     let hop: Hop = { method, target, headers, body, credentialsDropped: false };
     let attempt = 0;
     let staleRetried = false;
@@ -501,6 +501,7 @@ export class Session {
         }
         const current = this.response(data, hop, elapsed, exchange, content, stream);
         if (next !== undefined) {
+          history ??= [];
           if (history.length >= maxRedirects) {
             current.history = history;
             throw new TooManyRedirectsError(current, maxRedirects);
@@ -516,7 +517,7 @@ export class Session {
           hop = next;
           continue;
         }
-        if (history.length > 0) current.history = history;
+        if (history !== undefined) current.history = history;
         response = current;
         break;
       }

@@ -3,17 +3,14 @@
 // lighttpd's mod_auth (Debian package `lighttpd`; MD5 and SHA-256). Each server's access
 // log is the witness of what was sent: status, authenticated user and the Authorization
 // header of every request, in order.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@net/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestAuth, Session } from '../../src/index.js';
+import { type ListeningPeer, requireInstalled, startListeningPeer } from './listening-peer.js';
 
 const APACHE = '/usr/sbin/apache2';
 const APACHE_MODULES = '/usr/lib/apache2/modules';
@@ -38,17 +35,6 @@ interface Peer {
   stop: () => Promise<void>;
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /**
  * Starts a server (a foreground child) on a free port, trying another port if that one was
  * taken meanwhile; `configure` writes its config for a port and returns its command line.
@@ -59,43 +45,12 @@ async function startPeer(
   configure: (port: number) => Promise<string[]>,
   flushSignal?: NodeJS.Signals,
 ): Promise<Peer> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const [command, ...args] = await configure(port);
-    const child: ChildProcess = spawn(command as string, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    for (let i = 0; i < 100 && !exited; i++) {
-      if (await canConnect(port)) return peer(dir, port, child, flushSignal);
-      await sleep(50);
-    }
-    child.kill('SIGKILL');
-    const errorLog = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
-    if (!`${output}${errorLog}`.includes('in use')) {
-      throw new Error(`${name} did not start: ${output || errorLog || 'no output within 5 s'}`);
-    }
-  }
-  throw new Error(`${name} could not find a free port in 5 attempts`);
+  const server = await startListeningPeer(name, configure, join(dir, 'error.log'));
+  return peer(dir, server, flushSignal);
 }
 
-function peer(
-  dir: string,
-  port: number,
-  child: ChildProcess,
-  flushSignal: NodeJS.Signals | undefined,
-): Peer {
-  const base = `http://127.0.0.1:${port}`;
+function peer(dir: string, server: ListeningPeer, flushSignal: NodeJS.Signals | undefined): Peer {
+  const base = `http://127.0.0.1:${server.port}`;
   const log = join(dir, 'access.log');
   const plain = new Session({ connections: 1 });
   let sentinels = 0;
@@ -118,7 +73,7 @@ function peer(
       // time here and log it before the next, so once the marker is logged, all are.
       const marker = `/marker-${++sentinels}`;
       expect((await plain.get(`${base}${marker}`)).statusCode).toBe(404);
-      if (flushSignal !== undefined) child.kill(flushSignal);
+      if (flushSignal !== undefined) server.child.kill(flushSignal);
       for (let i = 0; i < 200; i++) {
         const lines = (await readLog()).slice(before);
         const at = lines.findIndex((line) => line.path === marker);
@@ -132,11 +87,7 @@ function peer(
     },
     async stop() {
       await plain.close();
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(3000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await server.stop();
     },
   };
 }
@@ -231,11 +182,7 @@ describe('Apache httpd mod_auth_digest', () => {
 
   beforeAll(async () => {
     for (const file of [APACHE, join(APACHE_MODULES, 'mod_auth_digest.so')]) {
-      if (!existsSync(file)) {
-        throw new Error(
-          `${file} not found: install the Debian package apache2 (apt-get install apache2)`,
-        );
-      }
+      requireInstalled(file, 'apache2');
     }
     dir = await siteDir('http-client-apache-', ['private']);
     const realm = 'private area';
@@ -290,11 +237,7 @@ describe('lighttpd mod_auth', () => {
   let lighttpd: Peer | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(LIGHTTPD)) {
-      throw new Error(
-        `${LIGHTTPD} not found: install the Debian package lighttpd (apt-get install lighttpd)`,
-      );
-    }
+    requireInstalled(LIGHTTPD, 'lighttpd');
     dir = await siteDir('http-client-lighttpd-', ['md5', 'sha256']);
     // The plain backend: lighttpd computes HA1 itself, for MD5 and SHA-256 alike (an
     // htdigest file holds MD5 HA1s only).

@@ -3,18 +3,15 @@
 // body under h2 flow control, and the RFC 9111 cache (`cache: true`) against nginx's
 // `expires` and `etag` headers. nginx's access log ($server_protocol, $status, $connection)
 // is the independent witness of what reached the server and how.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '@net/test-peers';
 import { type DevCertificates, generateDevCertificates } from '@net/tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session, type SessionOptions } from '../../src/index.js';
+import { type ListeningPeer, requireInstalled, startListeningPeer } from './listening-peer.js';
 
 const NGINX = '/usr/sbin/nginx';
 const TEXT = 'served by nginx over TLS\n'.repeat(40);
@@ -22,7 +19,7 @@ const LARGE = randomBytes(8 << 20);
 
 let dir: string;
 let certs: DevCertificates;
-let nginx: ChildProcess | undefined;
+let nginx: ListeningPeer | undefined;
 let base: string;
 const sessions: Session[] = [];
 
@@ -33,23 +30,13 @@ function session(options: SessionOptions = {}): Session {
   return s;
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** Starts nginx on a free port; retries with another port if that one was taken meanwhile. */
-async function startNginx(): Promise<number> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    // `listen ... ssl http2` is nginx 1.22's spelling (`http2 on;` came in 1.25.1).
-    const conf = `
+async function startNginx(): Promise<ListeningPeer> {
+  return startListeningPeer(
+    'nginx',
+    async (port) => {
+      // `listen ... ssl http2` is nginx 1.22's spelling (`http2 on;` came in 1.25.1).
+      const conf = `
 daemon off;
 master_process off;
 worker_processes 1;
@@ -77,39 +64,15 @@ http {
   }
 }
 `;
-    await writeFile(join(dir, 'nginx.conf'), conf);
-    const child = spawn(
-      NGINX,
-      ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    for (let i = 0; i < 100 && !exited; i++) {
-      if (await canConnect(port)) {
-        nginx = child;
-        return port;
-      }
-      await sleep(50);
-    }
-    child.kill('SIGKILL');
-    if (!stderr.includes('Address already in use')) {
-      throw new Error(`nginx did not start: ${stderr || 'no output within 5 s'}`);
-    }
-  }
-  throw new Error('nginx could not find a free port in 5 attempts');
+      await writeFile(join(dir, 'nginx.conf'), conf);
+      return [NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
+    },
+    join(dir, 'error.log'),
+  );
 }
 
 beforeAll(async () => {
-  if (!existsSync(NGINX)) {
-    throw new Error(`${NGINX} not found: install the Debian package nginx (apt-get install nginx)`);
-  }
+  requireInstalled(NGINX, 'nginx');
   dir = await mkdtemp(join(tmpdir(), 'http-client-nginx-h2-'));
   await chmod(dir, 0o755); // readable by nginx whatever user it runs as
   certs = await generateDevCertificates({ dir: join(dir, 'certs'), hosts: ['127.0.0.1'] });
@@ -126,17 +89,13 @@ beforeAll(async () => {
     await utimes(file, mtime, mtime);
   }
   await writeFile(join(dir, 'html', 'plain', 'large.bin'), LARGE, { mode: 0o644 });
-  base = `https://127.0.0.1:${await startNginx()}`;
+  nginx = await startNginx();
+  base = `https://127.0.0.1:${nginx.port}`;
 }, 30_000);
 
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
-  if (nginx !== undefined && nginx.exitCode === null) {
-    const exited = new Promise((resolve) => nginx?.once('exit', resolve));
-    nginx.kill('SIGTERM');
-    await Promise.race([exited, sleep(3000)]);
-    if (nginx.exitCode === null) nginx.kill('SIGKILL');
-  }
+  await nginx?.stop();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,42 +1,29 @@
 // Interop with nginx (Debian package `nginx`) serving static files, and curl (Debian
 // package `curl`) as the reference for what the headers of a HEAD request are.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { freePort } from '@net/test-peers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/index.js';
+import { type ListeningPeer, requireInstalled, startListeningPeer } from './listening-peer.js';
 
 const NGINX = '/usr/sbin/nginx';
 const HTML = '<!doctype html>\n<title>recipe 11.1</title>\n<p>Hello from nginx</p>\n';
 const TEXT = 'nginx compresses this line. '.repeat(400);
 
 let dir: string;
-let nginx: ChildProcess | undefined;
+let nginx: ListeningPeer | undefined;
 let base: string;
 const s = new Session({ connections: 1 });
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** Starts nginx on a free port; retries with another port if that one was taken meanwhile. */
-async function startNginx(): Promise<number> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const conf = `
+async function startNginx(): Promise<ListeningPeer> {
+  return startListeningPeer(
+    'nginx',
+    async (port) => {
+      const conf = `
 daemon off;
 master_process off;
 worker_processes 1;
@@ -61,41 +48,15 @@ http {
   }
 }
 `;
-    await writeFile(join(dir, 'nginx.conf'), conf);
-    const child = spawn(
-      NGINX,
-      ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    for (let i = 0; i < 100 && !exited; i++) {
-      if (await canConnect(port)) {
-        nginx = child;
-        return port;
-      }
-      await sleep(50);
-    }
-    child.kill('SIGKILL');
-    if (!stderr.includes('Address already in use')) {
-      throw new Error(`nginx did not start: ${stderr || 'no output within 5 s'}`);
-    }
-  }
-  throw new Error('nginx could not find a free port in 5 attempts');
+      await writeFile(join(dir, 'nginx.conf'), conf);
+      return [NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
+    },
+    join(dir, 'error.log'),
+  );
 }
 
 beforeAll(async () => {
-  if (!existsSync(NGINX)) {
-    throw new Error(`${NGINX} not found: install the Debian package nginx (apt-get install nginx)`);
-  }
+  requireInstalled(NGINX, 'nginx');
   dir = await mkdtemp(join(tmpdir(), 'http-client-nginx-'));
   await chmod(dir, 0o755); // readable by nginx whatever user it runs as
   await mkdir(join(dir, 'html'), { mode: 0o755 });
@@ -104,17 +65,13 @@ beforeAll(async () => {
   await writeFile(join(dir, 'html', 'big.txt'), TEXT, { mode: 0o644 });
   const mtime = new Date('2015-10-21T07:28:00Z');
   await utimes(join(dir, 'html', 'index.html'), mtime, mtime);
-  base = `http://127.0.0.1:${await startNginx()}`;
+  nginx = await startNginx();
+  base = `http://127.0.0.1:${nginx.port}`;
 }, 20_000);
 
 afterAll(async () => {
   await s.close();
-  if (nginx !== undefined && nginx.exitCode === null) {
-    const exited = new Promise((resolve) => nginx?.once('exit', resolve));
-    nginx.kill('SIGTERM');
-    await Promise.race([exited, sleep(3000)]);
-    if (nginx.exitCode === null) nginx.kill('SIGKILL');
-  }
+  await nginx?.stop();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
