@@ -235,7 +235,7 @@ export function acceptChallenge(
 }
 
 /** `Basic base64(utf8(user:pass))`, as RFC 7617 with `charset="UTF-8"`. @internal */
-export function basicAuthorization(username: string, password: string): string {
+function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
@@ -397,7 +397,7 @@ function parseDigestCredentials(
 // ---- The Digest response (RFC 7616 section 3.4) ----
 
 /** What {@link digestAuthorization} answers with. @internal */
-export interface DigestInput {
+interface DigestInput {
   username: string;
   password: string;
   /** Upper-case method. */
@@ -410,7 +410,7 @@ export interface DigestInput {
 }
 
 /** The `Authorization` header answering `challenge`. @internal */
-export function digestAuthorization(challenge: DigestChallenge, input: DigestInput): string {
+function digestAuthorization(challenge: DigestChallenge, input: DigestInput): string {
   const algorithm = NODE_HASH[challenge.hash];
   // Server strings came off the wire as Latin-1 (undici's decoding), so Latin-1 gives
   // back their bytes; the caller's strings are hashed as UTF-8.

@@ -93,16 +93,6 @@ export function resolveHooks(hooks: Hooks | undefined, base: ResolvedHooks = NON
   return out as ResolvedHooks;
 }
 
-/** Is there any hook at all (a plain request skips the hook machinery)? */
-export function hasHooks(hooks: ResolvedHooks): boolean {
-  return (
-    hooks.beforeRequest.length > 0 ||
-    hooks.beforeRedirect.length > 0 ||
-    hooks.beforeRetry.length > 0 ||
-    hooks.afterResponse.length > 0
-  );
-}
-
 /** Runs one hook; what it throws becomes a {@link HookError} (a typed error passes as it is). */
 export async function runHook<T>(name: string, call: () => T | Promise<T>): Promise<T> {
   try {
