@@ -534,6 +534,8 @@ export class Session {
       }
       return response as Response;
     } catch (error) {
+      // A streamed body nobody will read (an afterResponse hook threw) must not hold its connection.
+      response?.body?.destroy();
       throw fail(error);
     } finally {
       if (!streaming) dispose();

@@ -17,6 +17,8 @@ beforeAll(async () => {
     } else if (url.pathname === '/flaky' && failures++ % 2 === 0) {
       res.writeHead(503, { 'retry-after': '0' });
       res.end();
+    } else if (url.pathname === '/big') {
+      res.end(Buffer.alloc(8 << 20)); // more than the stream buffers hold unread
     } else if (url.pathname === '/private') {
       const ok = req.headers.authorization === 'Bearer fresh';
       res.writeHead(ok ? 200 : 401);
@@ -171,6 +173,24 @@ describe('hooks', () => {
       }),
     );
     expect(typed.code).toBe('ERR_HTTP_STATUS');
+  });
+
+  it('a throwing afterResponse on a streamed response releases its connection', async () => {
+    const s = new Session({ baseUrl: server.url, connections: 1 });
+    const hooks = {
+      afterResponse: [
+        () => {
+          throw new Error('no');
+        },
+      ],
+    };
+    for (let i = 0; i < 3; i++) {
+      const error = await rejection(() => s.get('/big', { stream: true, hooks }));
+      expect(error.code).toBe('ERR_HOOK');
+    }
+    // One connection only: had an 8 MiB body stayed unread, this request would wait for it.
+    expect((await s.get('/echo', { timeout: { total: 3_000 } })).statusCode).toBe(200);
+    await s.close();
   });
 
   it('rejects hooks that are not arrays of functions, and unknown hook names', () => {
