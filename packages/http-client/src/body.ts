@@ -9,8 +9,9 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { isAnyArrayBuffer } from 'node:util/types';
+import { checkOptionalFunction } from '@net/core';
 import { FormData as UndiciFormData } from 'undici';
-import { HookError, InvalidOptionError, UploadSourceError } from './errors.js';
+import { describe, HookError, InvalidOptionError, UploadSourceError } from './errors.js';
 import type { Files, Progress, RequestOptions, UploadFile } from './options.js';
 import { encodeParams } from './url.js';
 
@@ -59,9 +60,7 @@ export function hasBodyOption(options: RequestOptions): boolean {
  */
 export async function encodeBody(options: RequestOptions): Promise<EncodedBody> {
   const { onUploadProgress } = options;
-  if (onUploadProgress !== undefined && typeof onUploadProgress !== 'function') {
-    throw new InvalidOptionError('onUploadProgress must be a function ({ loaded, total }) => void');
-  }
+  checkOptionalFunction('onUploadProgress', onUploadProgress);
   const body = await encodeRaw(options, onUploadProgress !== undefined);
   if (onUploadProgress === undefined || body === NO_BODY) return body;
   return {
@@ -215,7 +214,7 @@ async function fileStreamBody(stream: ReadStream): Promise<EncodedBody | undefin
   } catch (error) {
     stream.destroy();
     throw invalid(
-      `data is a file stream of ${JSON.stringify(name)}, which cannot be read (${describeError(error)}); check the path`,
+      `data is a file stream of ${JSON.stringify(name)}, which cannot be read (${describe(error)}); check the path`,
       error,
     );
   }
@@ -397,7 +396,7 @@ async function fileSize(path: string, what: string): Promise<number> {
     stats = await stat(path);
   } catch (error) {
     throw invalid(
-      `${what} ${JSON.stringify(path)} cannot be read (${describeError(error)}); check the path`,
+      `${what} ${JSON.stringify(path)} cannot be read (${describe(error)}); check the path`,
       error,
     );
   }
@@ -482,9 +481,7 @@ function multipartBody(parts: Part[]): EncodedBody {
 }
 
 function segmentSize(segment: Segment): number {
-  if (segment instanceof Uint8Array) return segment.byteLength;
-  if (segment instanceof Blob) return segment.size;
-  return segment.size;
+  return segment instanceof Uint8Array ? segment.byteLength : segment.size;
 }
 
 async function* segmentChunks(segments: readonly Segment[]): AsyncGenerator<Uint8Array> {
@@ -516,7 +513,7 @@ async function* fileChunks(
       yield chunk as Buffer;
     }
   } catch (error) {
-    throw new UploadSourceError(name, `it could not be read (${describeError(error)})`, error);
+    throw new UploadSourceError(name, `it could not be read (${describe(error)})`, error);
   }
   if (read < length) {
     throw new UploadSourceError(
@@ -531,7 +528,7 @@ async function* blobChunks(blob: Blob): AsyncGenerator<Uint8Array> {
     for await (const chunk of blob.stream()) yield chunk;
   } catch (error) {
     // A file-backed Blob (fs.openAsBlob) whose file changed or went away.
-    throw new UploadSourceError(undefined, `it could not be read (${describeError(error)})`, error);
+    throw new UploadSourceError(undefined, `it could not be read (${describe(error)})`, error);
   }
 }
 
@@ -608,12 +605,6 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value !== 'object') return typeof value;
   return `a ${(value as object).constructor?.name ?? 'object'}`;
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }
 
 /** `InvalidOptionError` with a `cause` (its constructor takes only the message). */

@@ -269,7 +269,8 @@ export class IncompatibleOptionsError extends NetError {
   }
 }
 
-function describe(cause: unknown): string {
+/** An underlying error for a message: `CODE: message` when it has a code. */
+export function describe(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
     return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;

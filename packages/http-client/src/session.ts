@@ -521,15 +521,15 @@ export class Session {
         response = current;
         break;
       }
-      for (const hook of hooks.afterResponse) {
+      if (hooks.afterResponse.length > 0) {
         const request = hookRequest(hop, { ...hop.headers }, options);
-        const given: Response = response as Response;
-        const replaced = (await runHook('afterResponse', () => hook(given, request))) as
-          | Response
-          | undefined;
-        if (replaced instanceof Response && replaced !== given) {
-          given.body?.destroy();
-          response = replaced;
+        for (const hook of hooks.afterResponse) {
+          const given: Response = response as Response;
+          const replaced: unknown = await runHook('afterResponse', () => hook(given, request));
+          if (replaced instanceof Response && replaced !== given) {
+            given.body?.destroy();
+            response = replaced;
+          }
         }
       }
       return response as Response;
@@ -594,8 +594,8 @@ async function beforeRetry(
   error: Error,
   retryCount: number,
 ): Promise<void> {
+  const request = hookRequest(hop, { ...hop.headers }, options);
   for (const hook of hooks.beforeRetry) {
-    const request = hookRequest(hop, { ...hop.headers }, options);
     await runHook('beforeRetry', () => hook({ request, error, retryCount }));
   }
 }

@@ -3,8 +3,9 @@
 // ready once the port accepts connections, stopped with SIGTERM (SIGKILL after 3 s).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '@net/test-peers';
 
@@ -60,6 +61,42 @@ export async function startListeningPeer(
     }
   }
   throw new Error(`${name} could not find a free port in 5 attempts`);
+}
+
+const NGINX = '/usr/sbin/nginx';
+
+/**
+ * Starts nginx (Debian's) in the foreground with its files in `dir` (which needs a `tmp`
+ * folder): `http(port)` gives the directives of its `http` block besides the temp paths.
+ */
+export async function startNginx(
+  dir: string,
+  http: (port: number) => string,
+): Promise<ListeningPeer> {
+  requireInstalled(NGINX, 'nginx');
+  const errorLog = join(dir, 'error.log');
+  return startListeningPeer(
+    'nginx',
+    async (port) => {
+      const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+        .map((name) => `  ${name}_temp_path ${dir}/tmp/${name.replace('client_', '')};`)
+        .join('\n');
+      const conf = `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${errorLog};
+events { worker_connections 64; }
+http {
+${temp}
+${http(port)}
+}
+`;
+      await writeFile(join(dir, 'nginx.conf'), conf);
+      return [NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog];
+    },
+    errorLog,
+  );
 }
 
 function canConnect(port: number): Promise<boolean> {

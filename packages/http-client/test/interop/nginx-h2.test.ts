@@ -11,9 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type DevCertificates, generateDevCertificates } from '@net/tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session, type SessionOptions } from '../../src/index.js';
-import { type ListeningPeer, requireInstalled, startListeningPeer } from './listening-peer.js';
+import { type ListeningPeer, startNginx } from './listening-peer.js';
 
-const NGINX = '/usr/sbin/nginx';
 const TEXT = 'served by nginx over TLS\n'.repeat(40);
 const LARGE = randomBytes(8 << 20);
 
@@ -30,49 +29,7 @@ function session(options: SessionOptions = {}): Session {
   return s;
 }
 
-/** Starts nginx on a free port; retries with another port if that one was taken meanwhile. */
-async function startNginx(): Promise<ListeningPeer> {
-  return startListeningPeer(
-    'nginx',
-    async (port) => {
-      // `listen ... ssl http2` is nginx 1.22's spelling (`http2 on;` came in 1.25.1).
-      const conf = `
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  log_format probe escape=none '$request_method|$request_uri|$status|$server_protocol|$connection|$http_if_none_match';
-  access_log ${dir}/access.log probe;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  types { text/plain txt; application/octet-stream bin; }
-  default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:${port} ssl http2;
-    ssl_certificate ${certs.files.serverCert};
-    ssl_certificate_key ${certs.files.serverKey};
-    root ${dir}/html;
-    location /max-age/ { expires 1h; }
-    location /no-cache/ { etag on; add_header Cache-Control no-cache; }
-    location /plain/ { }
-  }
-}
-`;
-      await writeFile(join(dir, 'nginx.conf'), conf);
-      return [NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
-    },
-    join(dir, 'error.log'),
-  );
-}
-
 beforeAll(async () => {
-  requireInstalled(NGINX, 'nginx');
   dir = await mkdtemp(join(tmpdir(), 'http-client-nginx-h2-'));
   await chmod(dir, 0o755); // readable by nginx whatever user it runs as
   certs = await generateDevCertificates({ dir: join(dir, 'certs'), hosts: ['127.0.0.1'] });
@@ -89,7 +46,25 @@ beforeAll(async () => {
     await utimes(file, mtime, mtime);
   }
   await writeFile(join(dir, 'html', 'plain', 'large.bin'), LARGE, { mode: 0o644 });
-  nginx = await startNginx();
+  nginx = await startNginx(
+    dir,
+    (port) =>
+      // `listen ... ssl http2` is nginx 1.22's spelling (`http2 on;` came in 1.25.1).
+      `
+  log_format probe escape=none '$request_method|$request_uri|$status|$server_protocol|$connection|$http_if_none_match';
+  access_log ${dir}/access.log probe;
+  types { text/plain txt; application/octet-stream bin; }
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:${port} ssl http2;
+    ssl_certificate ${certs.files.serverCert};
+    ssl_certificate_key ${certs.files.serverKey};
+    root ${dir}/html;
+    location /max-age/ { expires 1h; }
+    location /no-cache/ { etag on; add_header Cache-Control no-cache; }
+    location /plain/ { }
+  }`,
+  );
   base = `https://127.0.0.1:${nginx.port}`;
 }, 30_000);
 

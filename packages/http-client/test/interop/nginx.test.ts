@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/index.js';
-import { type ListeningPeer, requireInstalled, startListeningPeer } from './listening-peer.js';
+import { type ListeningPeer, startNginx } from './listening-peer.js';
 
-const NGINX = '/usr/sbin/nginx';
 const HTML = '<!doctype html>\n<title>recipe 11.1</title>\n<p>Hello from nginx</p>\n';
 const TEXT = 'nginx compresses this line. '.repeat(400);
 
@@ -18,45 +17,7 @@ let nginx: ListeningPeer | undefined;
 let base: string;
 const s = new Session({ connections: 1 });
 
-/** Starts nginx on a free port; retries with another port if that one was taken meanwhile. */
-async function startNginx(): Promise<ListeningPeer> {
-  return startListeningPeer(
-    'nginx',
-    async (port) => {
-      const conf = `
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  types { text/html html; text/plain txt; }
-  default_type application/octet-stream;
-  gzip on;
-  gzip_types text/plain;
-  gzip_min_length 1;
-  server {
-    listen 127.0.0.1:${port};
-    root ${dir}/html;
-  }
-}
-`;
-      await writeFile(join(dir, 'nginx.conf'), conf);
-      return [NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
-    },
-    join(dir, 'error.log'),
-  );
-}
-
 beforeAll(async () => {
-  requireInstalled(NGINX, 'nginx');
   dir = await mkdtemp(join(tmpdir(), 'http-client-nginx-'));
   await chmod(dir, 0o755); // readable by nginx whatever user it runs as
   await mkdir(join(dir, 'html'), { mode: 0o755 });
@@ -65,7 +26,20 @@ beforeAll(async () => {
   await writeFile(join(dir, 'html', 'big.txt'), TEXT, { mode: 0o644 });
   const mtime = new Date('2015-10-21T07:28:00Z');
   await utimes(join(dir, 'html', 'index.html'), mtime, mtime);
-  nginx = await startNginx();
+  nginx = await startNginx(
+    dir,
+    (port) => `
+  access_log off;
+  types { text/html html; text/plain txt; }
+  default_type application/octet-stream;
+  gzip on;
+  gzip_types text/plain;
+  gzip_min_length 1;
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir}/html;
+  }`,
+  );
   base = `http://127.0.0.1:${nginx.port}`;
 }, 20_000);
 
