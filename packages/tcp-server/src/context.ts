@@ -58,6 +58,12 @@ export class ConnectionState implements ConnectionContext {
   opened: Connection | undefined;
   /** Set while the handshake clock runs. */
   handshakeTimer: NodeJS.Timeout | undefined;
+  /** How long the connection may go without progress (idleTimeout, or endTimeout once the handler is done); 0: forever. */
+  quietLimit = 0;
+  /** Bytes read + written on the socket in use, as of the last idle sweep. */
+  progress = 0;
+  /** Idle sweeps in a row that found `progress` unchanged. */
+  quietSweeps = 0;
   /** Called when the connection leaves its first phase (clears the timer). */
   readonly #onEstablished: (state: ConnectionState) => void;
   /** Called by useSocket() so the lifecycle can move its listeners to the new socket. */

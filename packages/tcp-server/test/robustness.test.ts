@@ -103,6 +103,61 @@ describe('robustness', () => {
     expect(server.stats().timeouts).toBe(1);
   });
 
+  it('idleTimeout counts progress either way: a trickle in, or a stream out, keeps a connection open', async () => {
+    const idleTimeout = 300;
+    const { server, port } = await startServer(
+      async (conn) => {
+        if ((await conn.readLine()) !== 'send') return echo(conn);
+        // Writes only, each within the limit: the peer reads, never writes.
+        for (let i = 0; i < 6; i++) {
+          await conn.write(`tick ${i}\n`);
+          await sleep(idleTimeout / 2);
+        }
+        await conn.read(); // then waits in silence, until idleTimeout
+      },
+      { idleTimeout },
+    );
+    track(server);
+    const trickle = track(await connectTo(port));
+    trickle.write('echo\n');
+    const writer = track(await connectTo(port));
+    writer.write('send\n');
+    let received = '';
+    writer.on('data', (chunk) => {
+      received += chunk.toString();
+    });
+    // Three times the limit, the trickle sending a byte every half limit.
+    for (let i = 0; i < 6; i++) {
+      trickle.write('x');
+      await sleep(idleTimeout / 2);
+    }
+    expect(trickle.destroyed || trickle.readableEnded).toBe(false);
+    expect(received).toContain('tick 5');
+    expect(server.stats().timeouts).toBe(0);
+    // Then silence: each is closed one limit (plus the sweep's eighth) after its last byte.
+    const quietFrom = performance.now();
+    await closed(trickle, 5_000);
+    const quiet = performance.now() - quietFrom;
+    expect(quiet).toBeGreaterThanOrEqual(idleTimeout / 2 - 20); // its last byte was half a limit ago
+    await closed(writer, 5_000);
+    await waitFor(() => server.stats().timeouts === 2, 2_000, 'both closed by idleTimeout');
+  });
+
+  it('idleTimeout closes a silent connection at the limit, not before', async () => {
+    const idleTimeout = 400;
+    const { server, port } = await startServer(async (conn) => echo(conn), { idleTimeout });
+    track(server);
+    const client = track(await connectTo(port));
+    client.write('ping');
+    expect((await receive(client, 4)).toString()).toBe('ping');
+    const from = performance.now();
+    await closed(client, 5_000);
+    const elapsed = performance.now() - from;
+    expect(elapsed).toBeGreaterThanOrEqual(idleTimeout - 20); // timers may fire a little early
+    expect(elapsed).toBeLessThan(idleTimeout * 3); // the sweep runs every eighth of the limit
+    expect(server.stats().timeouts).toBe(1);
+  });
+
   it('closes a slowloris client that connects and sends nothing', async () => {
     let handlerRan = false;
     const { server, port } = await startServer(
