@@ -67,7 +67,7 @@ export class ConnectionState implements ConnectionContext {
   /** Called when the connection leaves its first phase (clears the timer). */
   readonly #onEstablished: (state: ConnectionState) => void;
   /** Called by useSocket() so the lifecycle can move its listeners to the new socket. */
-  readonly #onUseSocket: (state: ConnectionState, previous: Socket) => void;
+  readonly #onUseSocket: (state: ConnectionState) => void;
   readonly #open: (state: ConnectionState) => Connection;
   #controller: AbortController | undefined;
   #aborted = false;
@@ -78,7 +78,7 @@ export class ConnectionState implements ConnectionContext {
   constructor(
     raw: Socket,
     onEstablished: (state: ConnectionState) => void,
-    onUseSocket: (state: ConnectionState, previous: Socket) => void,
+    onUseSocket: (state: ConnectionState) => void,
     open: (state: ConnectionState) => Connection,
   ) {
     this.raw = raw;
@@ -148,9 +148,8 @@ export class ConnectionState implements ConnectionContext {
 
   useSocket(socket: Socket): void {
     if (socket === this.active) return;
-    const previous = this.active;
     this.active = socket;
-    this.#onUseSocket(this, previous);
+    this.#onUseSocket(this);
   }
 
   /** Destroys the connection: the socket in use and the accepted one under it. */

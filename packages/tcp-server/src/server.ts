@@ -499,7 +499,7 @@ export class TcpServer {
   };
 
   /** A wrapper (TLS) took over the accepted socket: idle timing and close follow it. */
-  readonly #onUseSocket = (state: ConnectionState, previous: Socket): void => {
+  readonly #onUseSocket = (state: ConnectionState): void => {
     const socket = state.active;
     socket.on('error', this.#onSocketError);
     socket.once('close', () => state.raw.destroy());
