@@ -27,9 +27,9 @@ export class ChunkQueue {
     const size = chunk.byteLength - start;
     if (size <= 0) return;
     if (this.#length === 0) {
-      // Empty queue: remember the offset instead of allocating a view of the tail.
-      this.#chunks = [chunk];
-      this.#first = 0;
+      // Empty queue (its array emptied, not replaced, by #advance): remember the offset
+      // instead of allocating a view of the tail.
+      this.#chunks.push(chunk);
       this.#headOffset = start;
     } else {
       this.#chunks.push(start === 0 ? chunk : chunk.subarray(start));
@@ -54,9 +54,11 @@ export class ChunkQueue {
   /** Removes and returns the first `n` bytes (`n <= length`); a view when they lie in one chunk. */
   take(n: number): Buffer {
     const head = this.#chunks[this.#first];
-    if (n === 0 || head === undefined) return Buffer.alloc(0);
-    if (n <= head.byteLength - this.#headOffset) {
-      const out = head.subarray(this.#headOffset, this.#headOffset + n);
+    if (n === 0 || head === undefined) return emptyBuffer();
+    const offset = this.#headOffset;
+    if (n <= head.byteLength - offset) {
+      // The whole chunk needs no view of it.
+      const out = offset === 0 && n === head.byteLength ? head : head.subarray(offset, offset + n);
       this.#advance(n);
       return out;
     }
@@ -73,7 +75,7 @@ export class ChunkQueue {
   /** Removes and returns the first chunk, or its first `max` bytes, never copying. */
   takeChunk(max: number): Buffer {
     const head = this.#chunks[this.#first];
-    if (head === undefined) return Buffer.alloc(0);
+    if (head === undefined) return emptyBuffer();
     const n = Math.min(max, head.byteLength - this.#headOffset);
     const out = head.subarray(this.#headOffset, this.#headOffset + n);
     this.#advance(n);
@@ -128,6 +130,20 @@ export class ChunkQueue {
 
   /** Reads the first `count` buffered bytes (`count <= length`) as an unsigned integer. */
   peekUInt(count: 1 | 2 | 4 | 8, littleEndian: boolean): number {
+    const head = this.#chunks[this.#first]!;
+    // Usually the header lies in the first chunk: read it there, without a copy.
+    const bytes = head.byteLength - this.#headOffset >= count ? head : this.#peekCopy(count);
+    const at = bytes === head ? this.#headOffset : 0;
+    if (count === 1) return bytes.readUInt8(at);
+    if (count === 2) return littleEndian ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at);
+    if (count === 4) return littleEndian ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
+    const big = littleEndian ? bytes.readBigUInt64LE(at) : bytes.readBigUInt64BE(at);
+    // Past 2^53 the number is approximate; any such length is over every sane limit anyway.
+    return Number(big);
+  }
+
+  /** The first `count` buffered bytes (`count <= length`), copied out of several chunks. */
+  #peekCopy(count: number): Buffer {
     const bytes = Buffer.allocUnsafe(count);
     let copied = 0;
     let offset = this.#headOffset;
@@ -138,12 +154,7 @@ export class ChunkQueue {
       copied += n;
       offset = 0;
     }
-    if (count === 1) return bytes.readUInt8(0);
-    if (count === 2) return littleEndian ? bytes.readUInt16LE(0) : bytes.readUInt16BE(0);
-    if (count === 4) return littleEndian ? bytes.readUInt32LE(0) : bytes.readUInt32BE(0);
-    const big = littleEndian ? bytes.readBigUInt64LE(0) : bytes.readBigUInt64BE(0);
-    // Past 2^53 the number is approximate; any such length is over every sane limit anyway.
-    return Number(big);
+    return bytes;
   }
 
   #matchesAt(chunkIndex: number, position: number, needle: Uint8Array): boolean {
@@ -178,7 +189,9 @@ export class ChunkQueue {
       this.#headOffset = 0;
     }
     if (this.#first === this.#chunks.length) {
-      this.#chunks = [];
+      // Keep the usual one-chunk array for the next push (pop is cheap; `length = 0` is not).
+      if (this.#first === 1) this.#chunks.pop();
+      else this.#chunks = [];
       this.#first = 0;
     } else if (this.#first >= 1024) {
       this.#compact();
@@ -191,6 +204,16 @@ export class ChunkQueue {
     this.#chunks = this.#chunks.slice(this.#first);
     this.#first = 0;
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A new zero-length Buffer. A view of a shared empty one costs a tenth of `Buffer.alloc(0)`,
+ * which makes a backing store each time (and a reader's `release()` usually returns one).
+ */
+function emptyBuffer(): Buffer {
+  return EMPTY.subarray(0, 0);
 }
 
 /**

@@ -100,32 +100,59 @@ enum Kind {
 }
 
 /** One call waiting for data. Fields not used by its kind keep their initial values. */
-interface PendingRead {
-  kind: Kind;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
+class PendingRead {
+  readonly kind: Kind;
+  resolve: (value: unknown) => void = settledAlready;
+  reject: (error: Error) => void = settledAlready;
   /** Bytes wanted (Fill), or the most to return (Chunk), or the longest record (Until). */
   size: number;
   /** Where a Fill lands; allocated lazily for `readExactly`, the caller's view for `readInto`. */
-  target: Uint8Array | undefined;
-  filled: number;
+  target: Uint8Array | undefined = undefined;
+  filled = 0;
   /** True when `target` is the caller's memory, so bytes given back must be copied. */
-  callerTarget: boolean;
+  callerTarget = false;
   /** Frame header size still to parse; 0 when not a frame or once parsed. */
-  headerSize: number;
-  littleEndian: boolean;
+  headerSize = 0;
+  littleEndian = false;
   /** The parsed frame header, kept so a cancelled call can give it back. */
-  header: Buffer | undefined;
-  delimiter: Buffer | undefined;
+  header: Buffer | undefined = undefined;
+  delimiter: Buffer | undefined = undefined;
   /** Bytes already searched for the delimiter. */
-  scanned: number;
+  scanned = 0;
   /** At a clean end of stream resolve with `null` (or the unterminated rest) instead of failing. */
-  nullAtEnd: boolean;
-  map: ((bytes: Buffer | null) => unknown) | undefined;
-  timer: NodeJS.Timeout | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  nullAtEnd = true;
+  map: ((bytes: Buffer | null) => unknown) | undefined = undefined;
+  timer: NodeJS.Timeout | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(kind: Kind, size: number) {
+    this.kind = kind;
+    this.size = size;
+  }
 }
+
+function settledAlready(): void {}
+
+/**
+ * The executor of every read's promise: one shared function that hands the promise's
+ * resolvers out through these two slots, instead of a new closure per read. The Promise
+ * constructor runs it synchronously, so the slots are read back before anything else runs.
+ */
+let capturedResolve: (value: never) => void = settledAlready;
+let capturedReject: (error: Error) => void = settledAlready;
+function captureResolvers(resolve: (value: never) => void, reject: (error: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * The defaults as a reader's options: shared by every reader built without options (or with
+ * only `undefined` ones), so those skip the merge and the checks. Frozen, being shared.
+ */
+const DEFAULT_OPTIONS: Readonly<Required<StreamReaderOptions>> = Object.freeze({
+  ...STREAM_READER_DEFAULTS,
+});
 
 const NEWLINE = Buffer.from('\n');
 const CR = 0x0d;
@@ -140,7 +167,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   readonly #source: Readable;
   readonly #queue = new ChunkQueue();
   readonly #pending: PendingRead[] = [];
-  readonly #options: Required<StreamReaderOptions>;
+  readonly #options: Readonly<Required<StreamReaderOptions>>;
   #paused = true;
   #ended = false;
   #error: unknown = undefined;
@@ -151,7 +178,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * `ERR_INVALID_ARGUMENT` for a bad option, or a source that is not a byte-mode Readable
    * (object mode, or an encoding set).
    */
-  constructor(source: Readable, options: StreamReaderOptions = {}) {
+  constructor(source: Readable, options?: StreamReaderOptions) {
     if (source === null || typeof source !== 'object' || typeof source.on !== 'function') {
       throw new InvalidArgumentError('source must be a Readable stream (net.Socket, Duplex, ...)');
     }
@@ -163,12 +190,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
         'source has an encoding set (setEncoding); StreamReader needs the raw bytes',
       );
     }
-    this.#options = { ...STREAM_READER_DEFAULTS, ...withoutUndefined(options) };
-    checkPositiveInteger('highWaterMark', this.#options.highWaterMark);
-    checkTimeout(this.#options.timeout);
-    checkPositiveInteger('maxLineLength', this.#options.maxLineLength);
-    checkBufferLength('maxFrameLength', this.#options.maxFrameLength);
-    checkFraming(this.#options.frameHeaderSize, this.#options.frameByteOrder);
+    this.#options = options === undefined ? DEFAULT_OPTIONS : readerOptions(options);
     this.#source = source;
     source.on('data', this.#onData);
     source.on('end', this.#onEnd);
@@ -198,20 +220,20 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * Reads exactly `n` bytes. Fails with `ERR_STREAM_EOF` (its `partial` holds what came)
    * if the stream ends first. The result may be a view into a larger buffer.
    */
-  readExactly(n: number, options: ReadOptions = {}): Promise<Uint8Array> {
+  readExactly(n: number, options?: ReadOptions): Promise<Uint8Array> {
     try {
       checkBufferLength('n', n);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#enqueue(Kind.Fill, n, options, undefined);
+    return this.#enqueue(new PendingRead(Kind.Fill, n), options);
   }
 
   /**
    * Fills `view` completely, in place, and resolves with its byte length. Fails with
    * `ERR_STREAM_EOF` if the stream ends first; `partial` then holds the bytes that came.
    */
-  readInto(view: ArrayBufferView, options: ReadOptions = {}): Promise<number> {
+  readInto(view: ArrayBufferView, options?: ReadOptions): Promise<number> {
     if (!ArrayBuffer.isView(view)) {
       return Promise.reject(
         new InvalidArgumentError('view must be an ArrayBufferView (a typed array or DataView)'),
@@ -223,10 +245,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     } catch (error) {
       return Promise.reject(error); // a detached buffer
     }
-    return this.#enqueue(Kind.Fill, target.byteLength, options, (req) => {
-      req.target = target;
-      req.callerTarget = true;
-    });
+    const req = new PendingRead(Kind.Fill, target.byteLength);
+    req.target = target;
+    req.callerTarget = true;
+    return this.#enqueue(req, options);
   }
 
   /**
@@ -234,9 +256,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * stream returns the unterminated rest if there is one, then `null`. `maxLength` (default
    * `maxLineLength`) counts bytes including the terminator.
    */
-  readLine(options: ReadLineOptions = {}): Promise<string | null> {
-    const maxLength = options.maxLength ?? this.#options.maxLineLength;
-    const encoding = options.encoding ?? 'utf8';
+  readLine(options?: ReadLineOptions): Promise<string | null> {
+    const maxLength = options?.maxLength ?? this.#options.maxLineLength;
+    const encoding = options?.encoding ?? 'utf8';
     if (!Buffer.isEncoding(encoding)) {
       return Promise.reject(new InvalidArgumentError(`Unknown encoding ${String(encoding)}`));
     }
@@ -256,12 +278,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * `ERR_MAX_LENGTH` when no delimiter appears within `maxLength` bytes (the bytes stay
    * buffered), and with `ERR_STREAM_EOF` when the stream ends first.
    */
-  readUntil(delimiter: Uint8Array | string, options: ReadUntilOptions = {}): Promise<Uint8Array> {
+  readUntil(delimiter: Uint8Array | string, options?: ReadUntilOptions): Promise<Uint8Array> {
     const needle = typeof delimiter === 'string' ? Buffer.from(delimiter) : toBuffer(delimiter);
     if (needle.byteLength === 0) {
       return Promise.reject(new InvalidArgumentError('delimiter must not be empty'));
     }
-    const maxLength = options.maxLength ?? this.#options.maxLineLength;
+    const maxLength = options?.maxLength ?? this.#options.maxLineLength;
     return this.#enqueueUntil(needle, maxLength, options, false, undefined);
   }
 
@@ -270,34 +292,34 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * against `maxLength` before anything is allocated (`ERR_MAX_LENGTH`, nothing consumed).
    * Returns `null` when the stream ends cleanly between frames; `ERR_STREAM_EOF` inside one.
    */
-  readFrame(options: ReadFrameOptions = {}): Promise<Uint8Array | null> {
-    const maxLength = options.maxLength ?? this.#options.maxFrameLength;
-    const headerSize = options.headerSize ?? this.#options.frameHeaderSize;
-    const byteOrder = options.byteOrder ?? this.#options.frameByteOrder;
+  readFrame(options?: ReadFrameOptions): Promise<Uint8Array | null> {
+    const maxLength = options?.maxLength ?? this.#options.maxFrameLength;
+    const headerSize = options?.headerSize ?? this.#options.frameHeaderSize;
+    const byteOrder = options?.byteOrder ?? this.#options.frameByteOrder;
     try {
       checkBufferLength('maxLength', maxLength);
       checkFraming(headerSize, byteOrder);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#enqueue(Kind.Fill, maxLength, options, (req) => {
-      req.headerSize = headerSize;
-      req.littleEndian = byteOrder === 'little';
-    });
+    const req = new PendingRead(Kind.Fill, maxLength);
+    req.headerSize = headerSize;
+    req.littleEndian = byteOrder === 'little';
+    return this.#enqueue(req, options);
   }
 
   /**
    * Resolves with the bytes that have arrived (waiting for at least one), at most
    * `maxLength`; `null` at the end of the stream. Never copies.
    */
-  read(options: ReadChunkOptions = {}): Promise<Uint8Array | null> {
-    const maxLength = options.maxLength ?? Number.MAX_SAFE_INTEGER;
+  read(options?: ReadChunkOptions): Promise<Uint8Array | null> {
+    const maxLength = options?.maxLength ?? Number.MAX_SAFE_INTEGER;
     try {
       checkPositiveInteger('maxLength', maxLength);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#enqueue(Kind.Chunk, maxLength, options, undefined);
+    return this.#enqueue(new PendingRead(Kind.Chunk, maxLength), options);
   }
 
   /** Iterates over the chunks as they arrive, until the end of the stream. */
@@ -316,12 +338,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * `{ unshift: true }` the bytes are also pushed back into the source (the returned copy
    * is then for information only).
    */
-  release(options: ReleaseOptions = {}): Uint8Array {
+  release(options?: ReleaseOptions): Uint8Array {
     if (this.#released) return new Uint8Array(0);
-    const head = this.#pending[0];
-    if (head !== undefined) this.#restore(head);
     this.#released = true;
-    for (const req of this.#pending.splice(0)) this.#settle(req, new ReaderReleasedError(), true);
+    if (this.#pending.length > 0) {
+      this.#restore(this.#pending[0]!);
+      for (const req of this.#pending.splice(0)) this.#settle(req, new ReaderReleasedError(), true);
+    }
     const source = this.#source;
     source.off('data', this.#onData);
     source.off('end', this.#onEnd);
@@ -330,7 +353,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     const leftover = this.#queue.takeAll();
     if (!source.destroyed && !source.readableEnded) {
       source.pause();
-      if (options.unshift && leftover.byteLength > 0) source.unshift(leftover);
+      if (options?.unshift && leftover.byteLength > 0) source.unshift(leftover);
     }
     return leftover;
   }
@@ -338,7 +361,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #enqueueUntil(
     delimiter: Buffer,
     maxLength: number,
-    options: ReadOptions,
+    options: ReadOptions | undefined,
     nullAtEnd: boolean,
     map: PendingRead['map'],
   ): Promise<never> {
@@ -347,49 +370,32 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#enqueue(Kind.Until, maxLength, options, (req) => {
-      req.delimiter = delimiter;
-      req.nullAtEnd = nullAtEnd;
-      req.map = map;
-    });
+    const req = new PendingRead(Kind.Until, maxLength);
+    req.delimiter = delimiter;
+    req.nullAtEnd = nullAtEnd;
+    req.map = map;
+    return this.#enqueue(req, options);
   }
 
-  #enqueue(
-    kind: Kind,
-    size: number,
-    options: ReadOptions,
-    setup: ((req: PendingRead) => void) | undefined,
-  ): Promise<never> {
+  /** Queues `req` with the call's timeout and signal, and serves it if it is first. */
+  #enqueue(req: PendingRead, options: ReadOptions | undefined): Promise<never> {
     if (this.#released) return Promise.reject(new ReaderReleasedError());
-    const timeout = options.timeout ?? this.#options.timeout;
-    const { signal } = options;
-    try {
-      checkTimeout(timeout);
-    } catch (error) {
-      return Promise.reject(error);
+    let timeout = this.#options.timeout;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      timeout = options.timeout ?? timeout;
+      signal = options.signal;
+      try {
+        checkTimeout(timeout);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (signal?.aborted) return Promise.reject(new ReadAbortedError(signal.reason));
     }
-    if (signal?.aborted) return Promise.reject(new ReadAbortedError(signal.reason));
-    return new Promise<never>((resolve, reject) => {
-      const req: PendingRead = {
-        kind,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        size,
-        target: undefined,
-        filled: 0,
-        callerTarget: false,
-        headerSize: 0,
-        littleEndian: false,
-        header: undefined,
-        delimiter: undefined,
-        scanned: 0,
-        nullAtEnd: true,
-        map: undefined,
-        timer: undefined,
-        signal: undefined,
-        onAbort: undefined,
-      };
-      setup?.(req);
+    const promise = new Promise<never>(captureResolvers);
+    req.resolve = capturedResolve as (value: unknown) => void;
+    req.reject = capturedReject;
+    try {
       if (timeout > 0) {
         req.timer = setTimeout(() => this.#cancel(req, new ReadTimeoutError(timeout)), timeout);
       }
@@ -398,17 +404,37 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
         req.onAbort = () => this.#cancel(req, new ReadAbortedError(signal.reason));
         signal.addEventListener('abort', req.onAbort, { once: true });
       }
-      this.#pending.push(req);
-      if (this.#pending.length === 1) this.#pump();
-    });
+    } catch (error) {
+      // Not an AbortSignal after all: the call fails, as it did inside the executor.
+      clearTimeout(req.timer);
+      req.reject(error as Error);
+      return promise;
+    }
+    this.#pending.push(req);
+    if (this.#pending.length === 1) this.#pump();
+    return promise;
   }
 
   readonly #onData = (data: Buffer | string): void => {
     const chunk = typeof data === 'string' ? Buffer.from(data) : data;
     const req = this.#pending[0];
-    // Fast path: a fill in progress copies straight into its target, like a hand-written
-    // 'data' handler would, with no intermediate buffering.
-    if (req !== undefined && req.target !== undefined && this.#queue.length === 0) {
+    if (req === undefined || this.#queue.length !== 0) {
+      this.#queue.push(chunk);
+    } else if (req.target === undefined) {
+      // Fast path: a chunk that holds a whole pending `readExactly` (or frame body) is
+      // handed out as it is, or as a view of its start, keeping the rest.
+      if (req.kind !== Kind.Fill || req.headerSize !== 0 || chunk.byteLength < req.size) {
+        this.#queue.push(chunk);
+      } else {
+        const size = req.size;
+        this.#queue.push(chunk, size);
+        this.#pending.shift();
+        const bytes = size === chunk.byteLength ? chunk : chunk.subarray(0, size);
+        this.#settle(req, resultOf(req, bytes), false);
+      }
+    } else {
+      // Fast path: a fill in progress copies straight into its target, like a hand-written
+      // 'data' handler would, with no intermediate buffering.
       const need = req.size - req.filled;
       try {
         if (chunk.byteLength < need) {
@@ -429,8 +455,6 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       this.#queue.push(chunk, need);
       this.#pending.shift();
       this.#settle(req, resultOf(req, req.target as Buffer), false);
-    } else {
-      this.#queue.push(chunk);
     }
     this.#pump();
   };
@@ -498,7 +522,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       if (queue.length < req.headerSize) return false;
       const length = queue.peekUInt(req.headerSize as FrameHeaderSize, req.littleEndian);
       if (length > req.size) return this.#fail(req, new MaxLengthError('Frame', length, req.size));
-      req.header = Buffer.from(queue.take(req.headerSize));
+      // A view: chunks are never written to, so it keeps the header's bytes as they came.
+      req.header = queue.take(req.headerSize);
       req.headerSize = 0;
       req.size = length;
     }
@@ -614,10 +639,32 @@ function toBuffer(view: Uint8Array): Buffer {
   return Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
-function withoutUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(options).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
+/** Merges `options` over the defaults (an `undefined` option means its default) and checks them. */
+function readerOptions(options: StreamReaderOptions): Readonly<Required<StreamReaderOptions>> {
+  const {
+    highWaterMark = DEFAULT_OPTIONS.highWaterMark,
+    timeout = DEFAULT_OPTIONS.timeout,
+    maxLineLength = DEFAULT_OPTIONS.maxLineLength,
+    maxFrameLength = DEFAULT_OPTIONS.maxFrameLength,
+    frameHeaderSize = DEFAULT_OPTIONS.frameHeaderSize,
+    frameByteOrder = DEFAULT_OPTIONS.frameByteOrder,
+  } = options;
+  if (
+    highWaterMark === DEFAULT_OPTIONS.highWaterMark &&
+    timeout === DEFAULT_OPTIONS.timeout &&
+    maxLineLength === DEFAULT_OPTIONS.maxLineLength &&
+    maxFrameLength === DEFAULT_OPTIONS.maxFrameLength &&
+    frameHeaderSize === DEFAULT_OPTIONS.frameHeaderSize &&
+    frameByteOrder === DEFAULT_OPTIONS.frameByteOrder
+  ) {
+    return DEFAULT_OPTIONS;
+  }
+  checkPositiveInteger('highWaterMark', highWaterMark);
+  checkTimeout(timeout);
+  checkPositiveInteger('maxLineLength', maxLineLength);
+  checkBufferLength('maxFrameLength', maxFrameLength);
+  checkFraming(frameHeaderSize, frameByteOrder);
+  return { highWaterMark, timeout, maxLineLength, maxFrameLength, frameHeaderSize, frameByteOrder };
 }
 
 function checkPositiveInteger(name: string, value: number): void {
