@@ -130,7 +130,23 @@ async function receive(
   deadline: HandshakeDeadline,
   step: string,
 ): Promise<Buffer> {
-  return Buffer.from(await deadline.run(step, (options) => transport.recv(MAX_MESSAGE, options)));
+  deadline.enter(step);
+  const message = await transport.recv(MAX_MESSAGE);
+  // A view, not a copy: the handshake only reads it.
+  return Buffer.isBuffer(message)
+    ? message
+    : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+}
+
+/** Sends one handshake message. */
+async function send(
+  transport: OpenedMessageTransport,
+  deadline: HandshakeDeadline,
+  step: string,
+  message: Uint8Array,
+): Promise<void> {
+  deadline.enter(step);
+  await transport.write(message);
 }
 
 /**
@@ -150,25 +166,23 @@ export async function deliverChallenge(
   await runHandshake(
     config,
     authkey,
-    () => openMessageTransport(conn),
+    (deadline) => openMessageTransport(conn, deadline),
     async (transport, key, deadline) => {
       const message =
         config.protocol === 'legacy'
           ? randomChallenge(LEGACY_RANDOM)
           : Buffer.concat([Buffer.from(`{${config.digest}}`), randomChallenge(MODERN_RANDOM)]);
-      await deadline.run('sending the challenge', (options) =>
-        transport.write(Buffer.concat([CHALLENGE, message]), options),
-      );
+      await send(transport, deadline, 'sending the challenge', Buffer.concat([CHALLENGE, message]));
       const reply = await receive(transport, deadline, 'reading the digest');
       try {
         const { digest, payload } = parseDigestPrefix(reply);
         const expected = hmac(checkAccepted(digest, config.acceptDigests), key, message);
         if (!digestsEqual(expected, payload)) throw new AuthenticationFailedError('client');
       } catch (error) {
-        await deadline.run('sending #FAILURE#', (options) => transport.write(FAILURE, options));
+        await send(transport, deadline, 'sending #FAILURE#', FAILURE);
         throw error;
       }
-      await deadline.run('sending #WELCOME#', (options) => transport.write(WELCOME, options));
+      await send(transport, deadline, 'sending #WELCOME#', WELCOME);
     },
   );
 }
@@ -190,7 +204,7 @@ export async function answerChallenge(
   await runHandshake(
     config,
     authkey,
-    () => openMessageTransport(conn),
+    (deadline) => openMessageTransport(conn, deadline),
     async (transport, key, deadline) => {
       const received = await receive(transport, deadline, 'reading the challenge');
       if (!received.subarray(0, CHALLENGE.byteLength).equals(CHALLENGE)) {
@@ -210,7 +224,7 @@ export async function answerChallenge(
       const mac = hmac(accepted, key, message);
       const legacy = LEGACY_LENGTHS.includes(message.byteLength);
       const reply = legacy ? mac : Buffer.concat([Buffer.from(`{${accepted}}`), mac]);
-      await deadline.run('sending the digest', (options) => transport.write(reply, options));
+      await send(transport, deadline, 'sending the digest', reply);
       const answer = await receive(transport, deadline, 'reading #WELCOME#');
       if (answer.equals(WELCOME)) return;
       if (answer.equals(FAILURE)) throw new AuthenticationRejectedError();

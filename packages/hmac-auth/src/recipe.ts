@@ -106,23 +106,20 @@ export async function serverAuthenticate(
     await runHandshake(
       config,
       secretKey,
-      () => openByteTransport(socket),
+      (deadline) => openByteTransport(socket, deadline),
       async (transport, key, deadline) => {
         const challenge = randomChallenge(challengeLength);
-        await deadline.run('sending the challenge', (options) =>
-          transport.write(challenge, options),
-        );
-        const reply = await deadline.run('reading the client digest', (options) =>
-          transport.readExactly(size + (mutual ? challengeLength : 0), options),
-        );
+        deadline.enter('sending the challenge');
+        await transport.write(challenge);
+        deadline.enter('reading the client digest');
+        const reply = await transport.readExactly(size + (mutual ? challengeLength : 0));
         if (!digestsEqualPrefix(hmac(digest, key, challenge), reply)) {
           throw new AuthenticationFailedError('client');
         }
         if (mutual) {
           const proof = hmac(digest, key, reply.subarray(size), challenge);
-          await deadline.run('sending the server proof', (options) =>
-            transport.write(proof, options),
-          );
+          deadline.enter('sending the server proof');
+          await transport.write(proof);
         }
       },
     );
@@ -153,23 +150,21 @@ export async function clientAuthenticate(
   await runHandshake(
     config,
     secretKey,
-    () => openByteTransport(socket),
+    (deadline) => openByteTransport(socket, deadline),
     async (transport, key, deadline) => {
-      const challenge = await deadline.run('reading the server challenge', (options) =>
-        transport.readExactly(challengeLength, options),
-      );
+      deadline.enter('reading the server challenge');
+      const challenge = await transport.readExactly(challengeLength);
       const response = hmac(digest, key, challenge);
       if (!mutual) {
-        await deadline.run('sending the digest', (options) => transport.write(response, options));
+        deadline.enter('sending the digest');
+        await transport.write(response);
         return;
       }
       const ours = randomChallenge(challengeLength);
-      await deadline.run('sending the digest and client challenge', (options) =>
-        transport.write(Buffer.concat([response, ours]), options),
-      );
-      const proof = await deadline.run('reading the server proof', (options) =>
-        transport.readExactly(size, options),
-      );
+      deadline.enter('sending the digest and client challenge');
+      await transport.write(Buffer.concat([response, ours]));
+      deadline.enter('reading the server proof');
+      const proof = await transport.readExactly(size);
       if (!digestsEqualPrefix(hmac(digest, key, ours, challenge), proof)) {
         throw new AuthenticationFailedError('server');
       }

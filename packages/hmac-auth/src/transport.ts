@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { ConnectionClosedError, withDeadline } from '@net/core';
 import { createStreamReader, type StreamReader } from '@net/stream-reader';
-import type { StepOptions } from './deadline.js';
+import type { HandshakeDeadline } from './deadline.js';
 import { HandshakeProtocolError, InvalidArgumentError } from './errors.js';
 
 /** Options a {@link ByteChannel} read receives. */
@@ -53,16 +53,19 @@ export type ByteTransport = Duplex | ByteChannel;
 /** What {@link deliverChallenge} and {@link answerChallenge} accept. */
 export type MessageTransport = Duplex | MessageConnection;
 
-/** The bytes-level view a handshake needs; `close()` hands a Duplex back to its owner. */
+/**
+ * The bytes-level view a handshake needs; `close()` hands a Duplex back to its owner.
+ * `write` returns a promise only when there is something to wait for (a channel's write).
+ */
 interface Opened {
-  write(data: Uint8Array, options: StepOptions): Promise<void>;
+  write(data: Uint8Array): Promise<void> | undefined;
   close(): void;
 }
 export interface OpenedByteTransport extends Opened {
-  readExactly(n: number, options: StepOptions): Promise<Uint8Array>;
+  readExactly(n: number): Promise<Uint8Array>;
 }
 export interface OpenedMessageTransport extends Opened {
-  recv(maxLength: number, options: StepOptions): Promise<Uint8Array>;
+  recv(maxLength: number): Promise<Uint8Array>;
 }
 
 function hasMethod(value: unknown, name: string): boolean {
@@ -81,38 +84,61 @@ function isDuplex(value: unknown): value is Duplex {
  * Queues `data` without waiting for the flush (handshake messages are a few bytes): a
  * failed write fails the stream, which the handshake's next read, or the caller, reports.
  */
-function writeDuplex(stream: Duplex, data: Uint8Array): Promise<void> {
+function writeDuplex(stream: Duplex, data: Uint8Array): undefined {
   if (stream.destroyed || stream.writableEnded) {
-    return Promise.reject(
-      new ConnectionClosedError('The stream was closed before the handshake could write'),
-    );
+    throw new ConnectionClosedError('The stream was closed before the handshake could write');
   }
   stream.write(data);
-  return Promise.resolve();
+  return undefined;
 }
 
-/** Hands the stream back: bytes read ahead but not consumed go back into it, unread. */
-function releaseReader(reader: StreamReader): void {
-  if (!reader.released) reader.release({ unshift: true });
+/** Length header of multiprocessing's framing: 4 bytes, big-endian. */
+const HEADER_SIZE = 4;
+
+/**
+ * A StreamReader over a handshake's Duplex, handed back (unread bytes unshifted, stream
+ * paused) by `close()`, or as soon as the deadline expires: that fails the pending read
+ * with `ERR_READER_RELEASED`, which the deadline maps to its own timeout or abort error.
+ * No `AbortSignal` per read, and no timer besides the deadline's.
+ */
+function openReader(stream: Duplex, deadline: HandshakeDeadline): [StreamReader, () => void] {
+  const reader = createStreamReader(stream);
+  const close = (): void => {
+    if (!reader.released) reader.release({ unshift: true });
+  };
+  deadline.onExpire = close;
+  return [reader, close];
 }
 
-export function openByteTransport(transport: ByteTransport): OpenedByteTransport {
+/** A frame's body; `null` (a clean end between frames) means the peer hung up. */
+function frameOrClosed(message: Uint8Array | null): Uint8Array {
+  if (message === null) throw closedError();
+  return message;
+}
+
+export function openByteTransport(
+  transport: ByteTransport,
+  deadline: HandshakeDeadline,
+): OpenedByteTransport {
   if (hasMethod(transport, 'readExactly') && hasMethod(transport, 'write')) {
     const channel = transport as ByteChannel;
     return {
-      readExactly: (n, options) => bounded(channel.readExactly(n, options), options),
-      write: async (data, options) => {
-        await bounded(Promise.resolve(channel.write(data)), options);
+      readExactly: (n) => {
+        const signal = deadline.signal;
+        return bounded(channel.readExactly(n, { signal } as ChannelReadOptions), signal);
+      },
+      write: async (data) => {
+        await bounded(Promise.resolve(channel.write(data)), deadline.signal);
       },
       close: () => undefined,
     };
   }
   if (isDuplex(transport)) {
-    const reader = createStreamReader(transport);
+    const [reader, close] = openReader(transport, deadline);
     return {
-      readExactly: (n, options) => reader.readExactly(n, options),
+      readExactly: (n) => reader.readExactly(n),
       write: (data) => writeDuplex(transport, data),
-      close: () => releaseReader(reader),
+      close,
     };
   }
   throw new InvalidArgumentError(
@@ -120,38 +146,42 @@ export function openByteTransport(transport: ByteTransport): OpenedByteTransport
   );
 }
 
-export function openMessageTransport(transport: MessageTransport): OpenedMessageTransport {
+export function openMessageTransport(
+  transport: MessageTransport,
+  deadline: HandshakeDeadline,
+): OpenedMessageTransport {
   if (hasMethod(transport, 'recvBytes') && hasMethod(transport, 'sendBytes')) {
     const connection = transport as MessageConnection;
     return {
-      recv: async (maxLength, options) => {
-        const message = await bounded(connection.recvBytes({ maxLength, ...options }), options);
+      recv: async (maxLength) => {
+        const signal = deadline.signal;
+        const options = { maxLength, signal } as RecvBytesOptions;
+        const message = await bounded(connection.recvBytes(options), signal);
         if (!(message instanceof Uint8Array)) throw closedError();
         if (message.byteLength > maxLength) throw oversizedError(message.byteLength, maxLength);
         return message;
       },
-      write: async (data, options) => {
-        await bounded(Promise.resolve(connection.sendBytes(data)), options);
+      write: async (data) => {
+        await bounded(Promise.resolve(connection.sendBytes(data)), deadline.signal);
       },
       close: () => undefined,
     };
   }
   if (isDuplex(transport)) {
-    const reader = createStreamReader(transport);
+    const [reader, close] = openReader(transport, deadline);
     return {
       // multiprocessing's framing: 4-byte big-endian length, then the body.
       write: (data) => {
-        const framed = Buffer.allocUnsafe(4 + data.byteLength);
+        const framed = Buffer.allocUnsafe(HEADER_SIZE + data.byteLength);
         framed.writeInt32BE(data.byteLength, 0);
-        framed.set(data, 4);
+        framed.set(data, HEADER_SIZE);
         return writeDuplex(transport, framed);
       },
-      close: () => releaseReader(reader),
-      recv: async (maxLength, options) => {
-        const message = await reader.readFrame({ maxLength, headerSize: 4, ...options });
-        if (message === null) throw closedError();
-        return message;
-      },
+      close,
+      recv: (maxLength) =>
+        reader
+          .readFrame({ maxLength, headerSize: HEADER_SIZE, byteOrder: 'big' })
+          .then(frameOrClosed),
     };
   }
   throw new InvalidArgumentError(
@@ -164,7 +194,7 @@ export function openMessageTransport(transport: MessageTransport): OpenedMessage
  * transport we did not write must not be able to hang a handshake past its timeout or
  * abort. (The handshake's deadline holds the one timer; the deadline then decides the error.)
  */
-function bounded<T>(pending: Promise<T>, { signal }: StepOptions): Promise<T> {
+function bounded<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return pending;
   pending.catch(() => undefined); // a rejection after the deadline settled is not news
   return withDeadline(() => pending, { signal });
