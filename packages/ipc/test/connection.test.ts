@@ -88,6 +88,38 @@ describe('send / recv', () => {
     expect(received.map((value) => value.i)).toEqual(sent.map((value) => value.i));
   });
 
+  it('writes exact frames around the 16 KiB copy cut, alone or several in one tick', async () => {
+    const { listener, port } = await open({ authkey: null });
+    const raw = track(netConnect({ host: '127.0.0.1', port }));
+    raw.on('error', () => undefined);
+    const chunks: Buffer[] = [];
+    raw.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const conn = track(await listener.accept());
+    const body = (n: number, seed: number) =>
+      Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 255));
+    const frame = (data: Uint8Array) => Buffer.concat([encodeHeader(data.byteLength), data]);
+    const sizes = [0, 1, 16 * 1024, 16 * 1024 + 1, 70_000, 3];
+    const bodies = sizes.map((n, i) => body(n, i));
+    // Alone (one per tick), then all in one tick (the first written at once, the rest corked),
+    // then a view at an offset into a larger buffer.
+    for (const data of bodies) await conn.sendBytes(data);
+    await Promise.all(bodies.map((data) => conn.sendBytes(data)));
+    const backing = body(40_000, 9);
+    const view = new Uint16Array(backing.buffer, backing.byteOffset + 2, 10_000);
+    await conn.sendBytes(view);
+    const expected = Buffer.concat([
+      ...bodies.map(frame),
+      ...bodies.map(frame),
+      frame(backing.subarray(2, 20_002)),
+    ]);
+    await waitFor(
+      () => chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0) >= expected.byteLength,
+      5_000,
+      'all frames',
+    );
+    expect(Buffer.concat(chunks).equals(expected)).toBe(true);
+  });
+
   it('refuses values that cannot be serialized, and bytes that are not a value', async () => {
     const [client, server] = await pair();
     await expect(client.send({ fn: () => 1 })).rejects.toMatchObject({ code: 'ERR_SERIALIZE' });
