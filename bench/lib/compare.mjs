@@ -7,10 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * @typedef {object} Case
  * @property {string} label
- * @property {() => Promise<number | { rate: number, work: number }>} run  one measurement;
- *   returns a rate (higher is better), or the rate and the work done (round trips,
- *   handshakes, bytes) when the server under test runs in this process: then the row also
- *   gets its CPU efficiency, work per CPU-second of this process during the measurement
+ * @property {() => Promise<number | { rate: number, work: number, cpu?: number }>} run  one
+ *   measurement; returns a rate (higher is better), or the rate and the work done (round
+ *   trips, handshakes, bytes): then the row also gets its CPU efficiency, work per
+ *   CPU-second of the server under test during the measurement: `cpu` when given (the
+ *   CPU-seconds of a server in another process, from /proc/<pid>/stat), else this
+ *   process's own CPU time (when the server runs here)
  */
 
 /**
@@ -45,7 +47,8 @@ export async function compare({ baseline, candidates, rounds = 5, warmup = 1, se
         samples.get(c).push(result);
       } else {
         samples.get(c).push(result.rate);
-        efficiencies.get(c).push(result.work / ((cpu.user + cpu.system) / 1e6));
+        const seconds = result.cpu ?? (cpu.user + cpu.system) / 1e6;
+        efficiencies.get(c).push(result.work / seconds);
       }
     }
   }

@@ -1,4 +1,6 @@
-// Load generators of bench/suites/ipc.mjs, each in its own process; each prints "<trips> <ns>".
+// Load generators of bench/suites/ipc.mjs, each in its own process; each prints
+// "<trips> <ns> <client CPU µs>", the CPU time this process used during those ns, and in
+// `child` mode then "<echo child CPU µs>" (the suite reads other servers' CPU itself).
 //   node ipc-client.mjs ipc <port|path> <authkey-hex> <size> <ms> <window> [bytes|values]
 //       @net/ipc connect(): ping-pong (window 1) or pipelined (window N in flight)
 //   node ipc-client.mjs child <size> <ms> <window>
@@ -9,16 +11,22 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { connect } from '@net/ipc';
+import { processCpuSeconds } from './server-process.mjs';
 
 const [mode, ...args] = process.argv.slice(2);
 
-/** Keeps `window` requests in flight for `ms`; `roundTrip()` sends one and awaits one reply. */
-async function drive(send, receive, ms, window) {
+/**
+ * Keeps `window` requests in flight for `ms`; `send()` sends one, `receive()` awaits one
+ * reply. With `peer` (a pid), also reports that process's CPU µs during the measurement.
+ */
+async function drive(send, receive, ms, window, peer = undefined) {
   for (let i = 0; i < 200; i++) {
     send();
     await receive();
   }
   let trips = 0;
+  const peerBefore = peer === undefined ? 0 : processCpuSeconds(peer);
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const end = start + BigInt(ms) * 1_000_000n;
   for (let i = 0; i < window; i++) send();
@@ -29,8 +37,11 @@ async function drive(send, receive, ms, window) {
     send();
   }
   const elapsed = process.hrtime.bigint() - start;
+  const used = process.cpuUsage(cpu);
+  const fields = [trips, elapsed, used.user + used.system];
+  if (peer !== undefined) fields.push(Math.round((processCpuSeconds(peer) - peerBefore) * 1e6));
   for (let i = 0; i < window - 1; i++) await receive();
-  return `${trips} ${elapsed}`;
+  return fields.join(' ');
 }
 
 if (mode === 'ipc') {
@@ -61,13 +72,14 @@ if (mode === 'ipc') {
   });
   const receive = () =>
     replies.length > 0 ? Promise.resolve(replies.shift()) : new Promise((r) => waiting.push(r));
-  console.log(await drive(() => child.send(text), receive, ms, window));
+  console.log(await drive(() => child.send(text), receive, ms, window, child.pid));
   child.kill();
 } else if (mode === 'tcp') {
   const [port, connections, size, ms] = args.map(Number);
   const message = Buffer.alloc(size, 120);
   let trips = 0;
   let stop = false;
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   setTimeout(() => {
     stop = true;
@@ -94,7 +106,9 @@ if (mode === 'ipc') {
       });
     }),
   );
-  console.log(`${trips} ${process.hrtime.bigint() - start}`);
+  const elapsed = process.hrtime.bigint() - start;
+  const used = process.cpuUsage(cpu);
+  console.log(`${trips} ${elapsed} ${used.user + used.system}`);
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

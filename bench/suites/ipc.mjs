@@ -1,4 +1,5 @@
-// @net/ipc: message ping-pong and pipelined messages over one connection (64 B), against
+// @net/ipc: message ping-pong over one connection (64 B) against a bare unframed Node echo
+// (both ends bare net sockets: the floor of the transport), and pipelined messages against
 // Node's child_process send() and Python's multiprocessing.connection (both ends Python);
 // spawnWorkers() echo throughput with 2 workers against one process; and the pickle codec
 // (decodePickle / encodePickle) against Python's own pickle.loads / pickle.dumps on the same
@@ -14,10 +15,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { spawnWorkers } from '@net/ipc';
-import { compare, table } from '../lib/compare.mjs';
+import { compare, median, table } from '../lib/compare.mjs';
+import { processCpuSeconds } from '../lib/server-process.mjs';
 
 export const description =
-  'ping-pong and pipelined 64 B messages vs child_process send() and Python multiprocessing; spawnWorkers 2 vs 1; decodePickle / encodePickle vs Python pickle.loads / dumps (131072 floats, 10,000-entry dict)';
+  'ping-pong 64 B messages vs a bare unframed Node echo, pipelined vs child_process send() and Python multiprocessing; spawnWorkers 2 vs 1; decodePickle / encodePickle vs Python pickle.loads / dumps (131072 floats, 10,000-entry dict)';
 
 const run$ = promisify(execFile);
 const lib = (name) => fileURLToPath(new URL(`../lib/${name}`, import.meta.url));
@@ -28,12 +30,12 @@ const PICKLES = [
   { kind: 'dict', what: "dict of 10,000 str → int ('key0': 0 … 'key9999': 69993)" },
 ];
 
-/** Starts a server process that prints "PORT <n>"; returns the port and a stopper. */
+/** Starts a server process that prints "PORT <n>"; returns the port, its pid and a stopper. */
 async function server(command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const [line] = await once(lines, 'line');
-  return { port: line.split(' ')[1], stop: () => child.kill() };
+  return { port: line.split(' ')[1], pid: child.pid, stop: () => child.kill() };
 }
 
 /** Runs one load generator process; returns its rate (its "<trips> <ns>" as trips/s). */
@@ -41,6 +43,32 @@ async function rate(command, args) {
   const { stdout } = await run$(command, args, { timeout: 60_000 });
   const [trips, ns] = stdout.trim().split(' ').map(Number);
   return trips / (ns / 1e9);
+}
+
+/**
+ * Client CPU µs per round trip of each measured case (label -> samples), from the third
+ * field of bench/lib/ipc-client.mjs's output, for the notes.
+ */
+const clientCpu = new Map();
+
+/**
+ * Like {@link rate}, plus the server's CPU time during the run, for compare()'s CPU
+ * efficiency: that of the server process `pid` (from /proc, over the client's whole life, so
+ * it also counts the connect, handshake and 200 warm-up round trips: about 1% of a 1 s run),
+ * or, without `pid`, the echo child's that the client reports itself (`child` mode). The client's own CPU per round
+ * trip, when it reports it, goes to {@link clientCpu} under `label`.
+ */
+async function measured(label, command, args, pid = undefined) {
+  const before = pid === undefined ? 0 : processCpuSeconds(pid);
+  const { stdout } = await run$(command, args, { timeout: 60_000 });
+  const after = pid === undefined ? 0 : processCpuSeconds(pid);
+  const [trips, ns, clientUs, childUs] = stdout.trim().split(' ').map(Number);
+  if (clientUs !== undefined) {
+    if (!clientCpu.has(label)) clientCpu.set(label, []);
+    clientCpu.get(label).push(clientUs / trips);
+  }
+  const cpu = pid === undefined ? childUs / 1e6 : after - before;
+  return { rate: trips / (ns / 1e9), work: trips, cpu };
 }
 
 export async function run({ rounds }) {
@@ -82,52 +110,87 @@ export async function run({ rounds }) {
     }
 
     const client = lib('ipc-client.mjs');
-    const messages = (window) => ({
+    const args = (port, window, ...rest) => [
+      client,
+      'ipc',
+      port,
+      key,
+      String(SIZE),
+      ms,
+      String(window),
+      ...rest,
+    ];
+    const labels = {
+      bare: `baseline: bare unframed Node echo, net 'data' → write on both ends (${SIZE} B)`,
+      tcp: '@net/ipc sendBytes / recvBytes (TCP)',
+      unix: '@net/ipc sendBytes / recvBytes (Unix socket, like child_process)',
+      values: `@net/ipc send / recv of a ${SIZE}-char string (TCP, V8 serialization)`,
+      child: `child_process send() / process.send() echo (${SIZE}-char string)`,
+      python: 'Python 3.11 multiprocessing.connection, Client ↔ Listener (send_bytes)',
+    };
+    // Client CPU samples are keyed by label and window (the same rows run in both tables).
+    const ourRows = (window) => [
+      {
+        label: labels.tcp,
+        run: () => measured(`${labels.tcp} ${window}`, node, args(ours.port, window), ours.pid),
+      },
+      {
+        label: labels.unix,
+        run: () =>
+          measured(`${labels.unix} ${window}`, node, args(oursUnix.port, window), oursUnix.pid),
+      },
+      {
+        label: labels.values,
+        run: () =>
+          measured(`${labels.values} ${window}`, node, args(ours.port, window, 'values'), ours.pid),
+      },
+    ];
+    const childRow = (window, label) => ({
+      label,
+      run: () =>
+        measured(`${labels.child} ${window}`, node, [
+          client,
+          'child',
+          String(SIZE),
+          ms,
+          String(window),
+        ]),
+    });
+    const pythonRow = (window, label) => ({
+      label,
+      run: () =>
+        measured(
+          `${labels.python} ${window}`,
+          'python3',
+          [lib('ipc-pingpong.py'), 'client', python.port, key, String(SIZE), ms, String(window)],
+          python.pid,
+        ),
+    });
+    // Ping-pong: the target is the transport's floor, a bare echo with no framing on either
+    // end, so every @net/ipc ratio here is the whole per-message cost of the framing layer.
+    const pingPong = await compare({
       baseline: {
-        label: `baseline: child_process send() / process.send() echo (${SIZE}-char string)`,
-        run: () => rate(node, [client, 'child', String(SIZE), ms, String(window)]),
+        label: labels.bare,
+        run: () =>
+          measured(
+            `${labels.bare} 1`,
+            node,
+            [client, 'tcp', raw.port, '1', String(SIZE), ms],
+            raw.pid,
+          ),
       },
       candidates: [
-        {
-          label:
-            'reference: Python 3.11 multiprocessing.connection, Client ↔ Listener (send_bytes)',
-          run: () =>
-            rate('python3', [
-              lib('ipc-pingpong.py'),
-              'client',
-              python.port,
-              key,
-              String(SIZE),
-              ms,
-              String(window),
-            ]),
-        },
-        {
-          label: '@net/ipc sendBytes / recvBytes (TCP)',
-          run: () => rate(node, [client, 'ipc', ours.port, key, String(SIZE), ms, String(window)]),
-        },
-        {
-          label: '@net/ipc sendBytes / recvBytes (Unix socket, like child_process)',
-          run: () =>
-            rate(node, [client, 'ipc', oursUnix.port, key, String(SIZE), ms, String(window)]),
-        },
-        {
-          label: `@net/ipc send / recv of a ${SIZE}-char string (TCP, V8 serialization)`,
-          run: () =>
-            rate(node, [client, 'ipc', ours.port, key, String(SIZE), ms, String(window), 'values']),
-        },
-        ...(window === 1
-          ? [
-              {
-                label: "load check: bare net 'data' → write echo, no framing (the TCP floor)",
-                run: () => rate(node, [client, 'tcp', raw.port, '1', String(SIZE), ms]),
-              },
-            ]
-          : []),
+        ...ourRows(1),
+        childRow(1, `reference: ${labels.child}`),
+        pythonRow(1, `reference: ${labels.python}`),
       ],
+      rounds,
     });
-    const pingPong = await compare({ ...messages(1), rounds });
-    const pipelined = await compare({ ...messages(64), rounds });
+    const pipelined = await compare({
+      baseline: childRow(64, `baseline: ${labels.child}`),
+      candidates: [pythonRow(64, `reference: ${labels.python}`), ...ourRows(64)],
+      rounds,
+    });
     const workers = await compare({
       baseline: {
         label: 'baseline: one process, @net/tcp-server echo',
@@ -177,21 +240,25 @@ export async function run({ rounds }) {
         codec.push({ kind, verb, rows });
       }
     }
-    const vsPython = (rows) => {
-      const python = rows.find((row) => row.label.startsWith('reference: Python'));
-      const bytes = rows.find((row) => row.label === '@net/ipc sendBytes / recvBytes (TCP)');
-      return (bytes.median / python.median).toFixed(2);
+    const row = (rows, prefix) => rows.find((r) => r.label.startsWith(prefix));
+    const vsPython = (rows) =>
+      (row(rows, labels.tcp).median / row(rows, 'reference: Python').median).toFixed(2);
+    const usPerTrip = (label) => {
+      const samples = clientCpu.get(`${label} 1`);
+      return samples === undefined ? '–' : `${median(samples).toFixed(1)} µs`;
     };
+    const serverUs = (r) =>
+      r.efficiency === undefined ? '–' : `${(1e6 / r.efficiency).toFixed(1)} µs`;
     return {
       title: 'ipc: 64-byte messages over one connection; spawnWorkers echo; pickle codec',
       table: [
-        'Ping-pong (one message in flight), round trips/s:',
+        'Ping-pong (one message in flight), round trips/s, against the bare unframed echo (the target: @net/ipc TCP ≥ 0.95x):',
         '',
-        table(pingPong, 'round trips/s'),
+        table(pingPong, 'round trips/s', 'round trips'),
         '',
         'Pipelined (64 messages in flight), messages/s:',
         '',
-        table(pipelined, 'messages/s'),
+        table(pipelined, 'messages/s', 'messages'),
         '',
         'Echo over 32 connections (64 B ping-pong each, raw TCP client), round trips/s:',
         '',
@@ -205,7 +272,9 @@ export async function run({ rounds }) {
         ),
       ].join('\n'),
       notes: [
+        `ping-pong, @net/ipc sendBytes (TCP) vs the bare unframed echo, median of paired rounds: ${row(pingPong, labels.tcp).ratio.toFixed(2)}x (target 0.95x); pipelined (64 in flight) vs Python, ratio of medians: ${vsPython(pipelined)}x (target 1.5x)`,
         `@net/ipc sendBytes vs Python (ratio of medians): ping-pong ${vsPython(pingPong)}x, pipelined ${vsPython(pipelined)}x`,
+        `ping-pong CPU per round trip (medians), server / client: bare echo ${serverUs(pingPong[0])} / ${usPerTrip(labels.bare)}, @net/ipc TCP ${serverUs(row(pingPong, labels.tcp))} / ${usPerTrip(labels.tcp)}, @net/ipc Unix ${serverUs(row(pingPong, labels.unix))} / ${usPerTrip(labels.unix)}; the server is the echo process, the client the load generator (both in their own processes, CPU-seconds of /proc/<pid>/stat and process.cpuUsage(); /proc counts 10 ms ticks)`,
         `@net/ipc pickle codec vs Python pickle (ours / Python, ratio of medians): ${codec
           .map(
             ({ kind, verb, rows }) =>

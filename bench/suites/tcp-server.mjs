@@ -4,14 +4,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createTcpServer } from '@net/tcp-server';
 import { compare, table } from '../lib/compare.mjs';
+import { startServerProcess } from '../lib/server-process.mjs';
 
 export const description =
   'ping-pong echo (64 B x 50 connections, 1 MiB x 4) vs a raw net echo server, native load generator';
@@ -35,55 +34,7 @@ async function buildGenerator() {
   return { binary, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The best raw `net` echo: 'data' -> write, pause on backpressure, resume on 'drain'. */
-function rawEcho(socket) {
-  socket.on('error', () => undefined);
-  socket.on('data', (chunk) => {
-    if (!socket.write(chunk)) socket.pause();
-  });
-  socket.on('drain', () => socket.resume());
-}
-
-/**
- * Reference, not a product: the least a `for await` handler can cost. A bare iterator over
- * 'data' events and an `await` per write, no limits, no errors, no backpressure.
- */
-function minimalForAwait(socket) {
-  socket.on('error', () => undefined);
-  let resolve;
-  const wait = (r) => {
-    resolve = r;
-  };
-  socket.on('data', (chunk) => {
-    const r = resolve;
-    resolve = undefined;
-    r?.({ done: false, value: chunk });
-  });
-  socket.on('close', () => resolve?.({ done: true, value: undefined }));
-  const iterator = { next: () => new Promise(wait), [Symbol.asyncIterator]: () => iterator };
-  const written = Promise.resolve();
-  (async () => {
-    for await (const chunk of iterator) {
-      socket.write(chunk);
-      await written;
-    }
-  })();
-}
-
-async function listenRaw(handler = rawEcho) {
-  const server = createServer({ noDelay: true }, handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { port: server.address().port, close: () => server.close() };
-}
-
-async function listenOurs() {
-  const server = createTcpServer(async (conn) => {
-    for await (const chunk of conn) await conn.write(chunk);
-  });
-  const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
-  return { port, close: () => server.close({ timeout: 1_000 }) };
-}
+const echoServer = fileURLToPath(new URL('../lib/tcp-echo-server.mjs', import.meta.url));
 
 /** The C echo server in its own process: the load check. */
 async function listenNative(binary) {
@@ -98,55 +49,68 @@ export async function run({ rounds }) {
   const { binary, cleanup } = await buildGenerator();
   const servers = [];
   try {
-    const raw = await listenRaw();
-    const minimal = await listenRaw(minimalForAwait);
-    const ours = await listenOurs();
+    // Each Node server in its own fresh process: its own heap and JIT, and its CPU time
+    // read from /proc/<pid>/stat, apart from the generator's.
+    const start = async (...args) => {
+      const server = await startServerProcess(echoServer, args);
+      servers.push(server);
+      return server;
+    };
+    const raw = await start('raw');
+    const minimal = await start('minimal');
+    const ours = await start('ours');
+    const oursSmall = await start('exactly', '64');
+    const oursLarge = await start('exactly', String(MiB));
     const native = await listenNative(binary);
-    servers.push(raw, minimal, ours, native);
+    servers.push(native);
 
     /**
      * One load run; returns round trips per second, or MB/s of echoed payload. For a server
      * in this process, also the work done (round trips, or MB), for its CPU efficiency.
      */
-    const pingPong =
-      (port, connections, size, unit, inProcess = true) =>
-      async () => {
-        const args = ['client', String(port), String(connections), String(size), String(ms)];
-        const { stdout } = await run$(binary, args);
-        const [trips, ns] = stdout.trim().split(' ').map(Number);
-        const perSecond = trips / (ns / 1e9);
-        const rate = unit === 'MB/s' ? (perSecond * size) / 1e6 : perSecond;
-        if (!inProcess) return rate;
-        return { rate, work: unit === 'MB/s' ? (trips * size) / 1e6 : trips };
-      };
-    const profile = (connections, size, unit) => ({
+    const pingPong = (server, connections, size, unit) => async () => {
+      const args = ['client', String(server.port), String(connections), String(size), String(ms)];
+      const cpuBefore = server.cpuSeconds?.();
+      const { stdout } = await run$(binary, args);
+      const cpu = server.cpuSeconds?.() - cpuBefore;
+      const [trips, ns] = stdout.trim().split(' ').map(Number);
+      const perSecond = trips / (ns / 1e9);
+      const rate = unit === 'MB/s' ? (perSecond * size) / 1e6 : perSecond;
+      if (server.cpuSeconds === undefined) return rate;
+      return { rate, work: unit === 'MB/s' ? (trips * size) / 1e6 : trips, cpu };
+    };
+    const profile = (connections, size, unit, exactly) => ({
       baseline: {
         label: "baseline: raw net echo ('data' → write, pause/resume on drain)",
-        run: pingPong(raw.port, connections, size, unit),
+        run: pingPong(raw, connections, size, unit),
       },
       candidates: [
         {
           label: '@net/tcp-server: `for await (chunk of conn) await conn.write(chunk)`',
-          run: pingPong(ours.port, connections, size, unit),
+          run: pingPong(ours, connections, size, unit),
+        },
+        {
+          label: `@net/tcp-server: \`await conn.write(await conn.readExactly(${size === MiB ? '1 MiB' : size}))\``,
+          run: pingPong(exactly, connections, size, unit),
         },
         {
           label: 'reference: bare `for await` over data events + `await` per write (no limits)',
-          run: pingPong(minimal.port, connections, size, unit),
+          run: pingPong(minimal, connections, size, unit),
         },
         {
-          label: 'load check: C epoll echo server (separate process)',
-          run: pingPong(native.port, connections, size, unit, false),
+          label: 'load check: C epoll echo server',
+          run: pingPong(native, connections, size, unit),
         },
       ],
     });
-    const small = await compare({ ...profile(50, 64, 'round trips/s'), rounds });
-    const large = await compare({ ...profile(4, MiB, 'MB/s'), rounds });
+    const small = await compare({ ...profile(50, 64, 'round trips/s', oursSmall), rounds });
+    const large = await compare({ ...profile(4, MiB, 'MB/s', oursLarge), rounds });
     return {
       title: `tcp-server: ping-pong echo over loopback, C epoll load generator in a separate process, ${rounds} rounds of ${ms} ms`,
       table: `64-byte messages over 50 connections:\n\n${table(small, 'round trips/s', 'round trips')}\n\n1 MiB messages over 4 connections (MB/s of echoed payload):\n\n${table(large, 'MB/s', 'MB')}`,
       notes: [
         'The load check row runs the same generator against a native echo server: a figure well above the baseline shows the generator has headroom and is not the bottleneck.',
-        'Node servers run in the bench process; the generator and the C server each run in their own process. Server CPU-second: the CPU time of the bench process during the measurement (the steadier figure on a shared machine).',
+        'Every server and the generator run in their own processes, each Node server in one fresh process for the whole suite. Server CPU-second: user + system CPU time of the server process during the measurement, from /proc/<pid>/stat (the steadier figure on a shared machine); it includes the kernel work of its reads and writes, the same for every case.',
         'The reference row is the floor of the `for await` handler style (one promise per chunk, two awaits), without anything a library adds; it is not a product.',
       ],
     };

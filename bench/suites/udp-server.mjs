@@ -58,9 +58,12 @@ export async function run({ rounds }) {
   const asyncPort = (await asyncServer.bind({ host: '127.0.0.1', port: 0 })).port;
 
   const shares = { generator: [], server: [] };
-  const cpuPerTrip = { raw: [], sync: [], async: [], send: [] }; // server CPU µs per round trip
-  /** Round trips per second of `flows` ping-pong flows against `port`. */
-  async function load(port, flows = FLOWS, cpuKey = undefined) {
+  /**
+   * Round trips per second of `flows` ping-pong flows against `port`, and the round trips
+   * done (the servers run in this process: compare() turns them into round trips per
+   * server CPU-second).
+   */
+  async function load(port, flows = FLOWS) {
     const reply = once(generator, 'message');
     const serverCpu = process.cpuUsage();
     generator.send({ port, flows, ms });
@@ -70,28 +73,27 @@ export async function run({ rounds }) {
       shares.generator.push(result.cpuMs / result.ms);
       shares.server.push((cpu.user + cpu.system) / 1000 / (result.ms + 50));
     }
-    cpuPerTrip[cpuKey]?.push((cpu.user + cpu.system) / result.roundTrips);
-    return result.roundTrips / (result.ms / 1000);
+    return { rate: result.roundTrips / (result.ms / 1000), work: result.roundTrips };
   }
 
   try {
     const rows = await compare({
       baseline: {
         label: "baseline: raw dgram echo (socket.on('message') → socket.send)",
-        run: () => load(raw.address().port, FLOWS, 'raw'),
+        run: () => load(raw.address().port),
       },
       candidates: [
         {
           label: 'createUdpServer((msg) => msg.reply(msg.data))',
-          run: () => load(syncPort, FLOWS, 'sync'),
+          run: () => load(syncPort),
         },
         {
           label: 'createUdpServer(async (msg) => { await msg.reply(msg.data) })',
-          run: () => load(asyncPort, FLOWS, 'async'),
+          run: () => load(asyncPort),
         },
         {
           label: 'createUdpServer((msg) => { msg.send(msg.data) }), fire-and-forget',
-          run: () => load(sendPort, FLOWS, 'send'),
+          run: () => load(sendPort),
         },
         {
           label: 'load check: raw dgram echo, half the flows (25)',
@@ -101,15 +103,13 @@ export async function run({ rounds }) {
       rounds,
     });
     const pct = (values) => `${(median(values) * 100).toFixed(0)}%`;
-    const us = (key) => median(cpuPerTrip[key]).toFixed(2);
-    const cpuRatio = (key) => (median(cpuPerTrip.raw) / median(cpuPerTrip[key])).toFixed(2);
     return {
       title: `udp-server: 64-byte echo ping-pong, ${FLOWS} flows, ${ms} ms per case, generator in a separate process, ${rounds} rounds`,
-      table: table(rows, 'round trips/s'),
+      table: table(rows, 'round trips/s', 'round trips'),
       notes: [
         'Load check: when half the flows reach about the same rate as all 50, the server, not the number of flows in flight, sets the pace.',
         `CPU time / wall time over the 50-flow cases (medians): generator ${pct(shares.generator)} of one core, server process ${pct(shares.server)}.`,
-        `Server process CPU per round trip (median µs; lower is better): raw ${us('raw')}, msg.reply ${us('sync')} (${cpuRatio('sync')}x the raw efficiency), async handler ${us('async')} (${cpuRatio('async')}x), msg.send ${us('send')} (${cpuRatio('send')}x). This includes the kernel's share (the recvmsg/sendto system calls), the same for every case.`,
+        "Server CPU-second: the CPU time of the bench process, where every server runs (the generator has its own process), during the measurement. It includes the kernel's share (the recvmsg/sendto system calls), the same for every case.",
         pinned
           ? 'Servers pinned to CPU 0 and the generator to CPU 1 (taskset); BENCH_UDP_PIN=0 turns that off.'
           : 'Processes not pinned to CPUs.',
