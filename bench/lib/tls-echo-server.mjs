@@ -1,5 +1,5 @@
 // Echo servers of bench/suites/tls.mjs, each run in its own process:
-//   node tls-echo-server.mjs node <certs dir>   tls.createServer, socket.pipe(socket) (the baseline)
+//   node tls-echo-server.mjs node <certs dir>   tls.createServer with noDelay, socket.pipe(socket) (the baseline)
 //   node tls-echo-server.mjs ours <certs dir>   @net/tls createTlsServer, for await + write
 //   node tls-echo-server.mjs plain              net.createServer, no TLS (the load check)
 // Each prints "PORT <n>" once listening on 127.0.0.1 and runs until killed. The certificates
@@ -27,7 +27,11 @@ async function start() {
   const certs = await generateDevCertificates({ dir });
   const tlsOptions = { cert: certs.server.cert, key: certs.server.key };
   if (mode === 'node') {
-    const server = createNodeTlsServer({ ...tlsOptions, minVersion: 'TLSv1.2' }, echo);
+    // noDelay as @net/tls sets it by default: like with like.
+    const server = createNodeTlsServer(
+      { ...tlsOptions, minVersion: 'TLSv1.2', noDelay: true },
+      echo,
+    );
     server.on('tlsClientError', (_error, socket) => socket.destroy());
     return listening(server);
   }
