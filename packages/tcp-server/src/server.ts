@@ -607,12 +607,12 @@ export function reportError(name: string, error: unknown, context: ErrorContext)
   console.error(`${name}: ${context.phase} error${peer}: ${what.replace(/[\r\n]+/g, ' ')}`);
 }
 
-/** Destroys an ended socket once its data is handed to the kernel (which still delivers it). */
 /** Bytes read and written (or queued to write) on `socket` so far: its progress. */
 function progressOf(socket: Socket): number {
   return socket.bytesRead + (socket.bytesWritten ?? 0);
 }
 
+/** Destroys an ended socket once its data is handed to the kernel (which still delivers it). */
 function closeWhenFlushed(socket: Socket): void {
   if (socket.writableFinished) socket.destroy();
   else socket.once('finish', () => socket.destroy());
