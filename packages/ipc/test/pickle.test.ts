@@ -369,6 +369,30 @@ describe('encodePickle', () => {
     }
   });
 
+  it('writes lists of numbers in one pass of the buffer, and mixed lists as they are', () => {
+    // A list of floats is written into room made for it at once: no doubling on the way
+    // (nor for the STOP after it), so the buffer is the pickle's size, not up to twice it.
+    const floats = Array.from({ length: 2500 }, (_, i) => i + 0.25);
+    const out = encodePickle(floats);
+    expect(out.byteLength).toBe(2 + 2 + 2500 * 9 + 3 * 2 + 1);
+    expect(out.buffer.byteLength - out.byteLength).toBeLessThan(100);
+    expect(decodePickle(out)).toEqual(floats);
+    // A list that starts with a float and goes on with anything else.
+    const shared = [0.5];
+    const mixed = [1.5, 7, -0, 2 ** 40, 'x', null, true, shared, shared, 1.5e-300, ...floats, 3];
+    const back = decodePickle(encodePickle(mixed)) as unknown[];
+    expect(back).toEqual(mixed);
+    expect(Object.is(back[2], -0)).toBe(true);
+    expect(back[7]).toBe(back[8]);
+    // Numbers skip the type switch, but still go through the number rules.
+    expect(decodePickle(encodePickle([1, 2.5, 2 ** 53, Number.NaN]))).toEqual([
+      1,
+      2.5,
+      2n ** 53n,
+      Number.NaN,
+    ]);
+  });
+
   it('writes a tuple reached again through a list once, as Python does', () => {
     const inner: unknown[] = [];
     const t = asTuple([inner]);

@@ -303,6 +303,13 @@ class PickleWriter {
     this.byte(0x5d); // EMPTY_LIST
     this.#memoize(list);
     const length = list.length;
+    // A list that starts with a float is most likely all floats (numeric data): room for
+    // them at once (BINFLOAT is 9 bytes; a MARK and an APPENDS per batch; a little for what
+    // follows, such as the STOP) instead of doubling the buffer a dozen times on the way.
+    const first = list[0];
+    if (length > 1 && typeof first === 'number' && !Number.isInteger(first)) {
+      this.#reserve(length * 9 + Math.ceil(length / BATCH) * 2 + 64);
+    }
     let i = 0;
     try {
       if (length === 1) {
@@ -313,7 +320,12 @@ class PickleWriter {
       while (i < length) {
         const stop = Math.min(length, i + BATCH);
         this.byte(0x28); // MARK
-        for (; i < stop; i++) this.value(list[i], depth + 1);
+        for (; i < stop; i++) {
+          const item = list[i];
+          // Numbers skip the type switch: lists of numbers are the bulk case.
+          if (typeof item === 'number') this.#number(item);
+          else this.value(item, depth + 1);
+        }
         this.byte(0x65); // APPENDS
       }
     } catch (error) {
