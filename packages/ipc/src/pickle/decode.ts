@@ -597,47 +597,61 @@ class PickleReader {
     } else {
       let key: unknown;
       let isKey = true;
+      const memo = this.#memo;
       while (pos < end) {
         let value: unknown;
-        switch (bytes[pos]) {
-          case 0x47:
-            value = view.getFloat64(pos + 1, false);
-            pos += 9;
-            break;
-          case 0x4b:
-            value = bytes[pos + 1];
-            pos += 2;
-            break;
-          case 0x4d:
-            value = view.getUint16(pos + 1, true);
-            pos += 3;
-            break;
-          case 0x4a:
-            value = view.getInt32(pos + 1, true);
-            pos += 5;
-            break;
-          case 0x4e:
-            value = null;
-            pos += 1;
-            break;
-          case 0x88:
-            value = true;
-            pos += 1;
-            break;
-          case 0x89:
-            value = false;
-            pos += 1;
-            break;
-          case 0x8c:
-          case 0x58:
-            last = this.#strAt(pos);
-            value = last;
-            pos = this.#strEnd;
-            break;
-          default:
-            pos = this.#skipBetween(pos, last);
-            continue;
-        }
+        const op = bytes[pos];
+        if (op === 0x8c) {
+          // The common dict key: a short str that Python's pickler memoizes at once.
+          const n = bytes[pos + 1]!;
+          last = (n <= 12 ? shortAscii(bytes, pos + 2, n) : undefined) ?? this.#utf8(pos + 2, n);
+          value = last;
+          pos += 2 + n;
+          if (bytes[pos] === 0x94 && this.#memoCount === memo.length) {
+            memo.push(last);
+            this.#memoCount++;
+            pos++;
+          }
+        } else
+          switch (op) {
+            case 0x47:
+              value = view.getFloat64(pos + 1, false);
+              pos += 9;
+              break;
+            case 0x4b:
+              value = bytes[pos + 1];
+              pos += 2;
+              break;
+            case 0x4d:
+              value = view.getUint16(pos + 1, true);
+              pos += 3;
+              break;
+            case 0x4a:
+              value = view.getInt32(pos + 1, true);
+              pos += 5;
+              break;
+            case 0x4e:
+              value = null;
+              pos += 1;
+              break;
+            case 0x88:
+              value = true;
+              pos += 1;
+              break;
+            case 0x89:
+              value = false;
+              pos += 1;
+              break;
+            case 0x8c:
+            case 0x58:
+              last = this.#strAt(pos);
+              value = last;
+              pos = this.#strEnd;
+              break;
+            default:
+              pos = this.#skipBetween(pos, last);
+              continue;
+          }
         if (isKey) key = value;
         else if (map !== undefined) map.set(key, value);
         else if (key === '__proto__') {
