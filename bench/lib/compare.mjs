@@ -64,9 +64,12 @@ export async function compare({ baseline, candidates, rounds = 5, warmup = 1, se
       max: Math.max(...values),
       ratio: median(values.map((value, round) => value / base[round])),
       isBaseline: c === baseline,
+      /** Per round, for pairing two candidates with `pairedRatio`. */
+      rates: values,
     };
     if (efficiency.length === values.length) {
       row.efficiency = median(efficiency);
+      row.efficiencies = efficiency;
       if (baseEfficiency.length === base.length) {
         row.efficiencyRatio = median(
           efficiency.map((value, round) => value / baseEfficiency[round]),
@@ -75,6 +78,19 @@ export async function compare({ baseline, candidates, rounds = 5, warmup = 1, se
     }
     return row;
   });
+}
+
+/**
+ * The median over rounds of `row` / `reference` measured in the same round, in rate and
+ * (when both have it) in CPU efficiency: two candidates of one `compare()` paired.
+ */
+export function pairedRatio(row, reference) {
+  const ratio = median(row.rates.map((value, round) => value / reference.rates[round]));
+  const efficiencyRatio =
+    row.efficiencies === undefined || reference.efficiencies === undefined
+      ? undefined
+      : median(row.efficiencies.map((value, round) => value / reference.efficiencies[round]));
+  return { ratio, efficiencyRatio };
 }
 
 export function median(values) {

@@ -7,6 +7,8 @@
 //       forks `ipc-echo.mjs child` and does the same over child_process send()
 //   node ipc-client.mjs tcp <port> <connections> <size> <ms>
 //       raw net sockets, ping-pong of <size>-byte messages on each connection
+//   node ipc-client.mjs await <port> <size> <ms> <window>
+//       one raw net socket driven as the ipc mode drives @net/ipc: a promise per receive
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
@@ -109,6 +111,37 @@ if (mode === 'ipc') {
   const elapsed = process.hrtime.bigint() - start;
   const used = process.cpuUsage(cpu);
   console.log(`${trips} ${elapsed} ${used.user + used.system}`);
+} else if (mode === 'await') {
+  // No framing: a reply is <size> bytes counted off the stream.
+  const [port, size, ms, window] = args.map(Number);
+  const socket = netConnect({ host: '127.0.0.1', port, noDelay: true });
+  await once(socket, 'connect');
+  const message = Buffer.alloc(size, 120);
+  let received = 0;
+  let ready = 0;
+  let waiting;
+  socket.on('data', (chunk) => {
+    received += chunk.length;
+    for (; received >= size; received -= size) {
+      if (waiting === undefined) ready++;
+      else {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve();
+      }
+    }
+  });
+  const receive = () => {
+    if (ready > 0) {
+      ready--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      waiting = resolve;
+    });
+  };
+  console.log(await drive(() => socket.write(message), receive, ms, window));
+  socket.destroy();
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { spawnWorkers } from '@net/ipc';
-import { compare, median, table } from '../lib/compare.mjs';
+import { compare, median, pairedRatio, table } from '../lib/compare.mjs';
 import { processCpuSeconds } from '../lib/server-process.mjs';
 
 export const description =
@@ -92,6 +92,8 @@ export async function run({ rounds }) {
     stops.push(python.stop);
     const raw = await server(node, [lib('ipc-echo.mjs'), 'raw']);
     stops.push(raw.stop);
+    const awaiting = await server(node, [lib('ipc-echo.mjs'), 'await']);
+    stops.push(awaiting.stop);
     const single = await server(node, [lib('ipc-echo.mjs'), 'tcp']);
     stops.push(single.stop);
     const pool = await spawnWorkers({
@@ -127,6 +129,7 @@ export async function run({ rounds }) {
       values: `@net/ipc send / recv of a ${SIZE}-char string (TCP, V8 serialization)`,
       child: `child_process send() / process.send() echo (${SIZE}-char string)`,
       python: 'Python 3.11 multiprocessing.connection, Client ↔ Listener (send_bytes)',
+      awaiting: `reference: bare unframed echo in a promise API's style, one awaited receive and send per message on both ends (${SIZE} B)`,
     };
     // Client CPU samples are keyed by label and window (the same rows run in both tables).
     const ourRows = (window) => [
@@ -181,6 +184,18 @@ export async function run({ rounds }) {
       },
       candidates: [
         ...ourRows(1),
+        {
+          // The same loops as @net/ipc's echo and client, minus framing, limits and errors:
+          // what the promise style costs by itself, so ours / this is the framing layer's.
+          label: labels.awaiting,
+          run: () =>
+            measured(
+              `${labels.awaiting} 1`,
+              node,
+              [client, 'await', awaiting.port, String(SIZE), ms, '1'],
+              awaiting.pid,
+            ),
+        },
         childRow(1, `reference: ${labels.child}`),
         pythonRow(1, `reference: ${labels.python}`),
       ],
@@ -241,6 +256,7 @@ export async function run({ rounds }) {
       }
     }
     const row = (rows, prefix) => rows.find((r) => r.label.startsWith(prefix));
+    const framing = pairedRatio(row(pingPong, labels.tcp), row(pingPong, labels.awaiting));
     const vsPython = (rows) =>
       (row(rows, labels.tcp).median / row(rows, 'reference: Python').median).toFixed(2);
     const usPerTrip = (label) => {
@@ -273,8 +289,9 @@ export async function run({ rounds }) {
       ].join('\n'),
       notes: [
         `ping-pong, @net/ipc sendBytes (TCP) vs the bare unframed echo, median of paired rounds: ${row(pingPong, labels.tcp).ratio.toFixed(2)}x (target 0.95x); pipelined (64 in flight) vs Python, ratio of medians: ${vsPython(pipelined)}x (target 1.5x)`,
+        `ping-pong, @net/ipc sendBytes (TCP) vs the unframed echo in the same promise style (the framing layer alone), median of paired rounds: ${framing.ratio.toFixed(2)}x in round trips/s, ${framing.efficiencyRatio?.toFixed(2) ?? '–'}x in server CPU efficiency; that echo vs the bare callback echo (the promise style alone): ${row(pingPong, labels.awaiting).ratio.toFixed(2)}x`,
         `@net/ipc sendBytes vs Python (ratio of medians): ping-pong ${vsPython(pingPong)}x, pipelined ${vsPython(pipelined)}x`,
-        `ping-pong CPU per round trip (medians), server / client: bare echo ${serverUs(pingPong[0])} / ${usPerTrip(labels.bare)}, @net/ipc TCP ${serverUs(row(pingPong, labels.tcp))} / ${usPerTrip(labels.tcp)}, @net/ipc Unix ${serverUs(row(pingPong, labels.unix))} / ${usPerTrip(labels.unix)}; the server is the echo process, the client the load generator (both in their own processes, CPU-seconds of /proc/<pid>/stat and process.cpuUsage(); /proc counts 10 ms ticks)`,
+        `ping-pong CPU per round trip (medians), server / client: bare echo ${serverUs(pingPong[0])} / ${usPerTrip(labels.bare)}, @net/ipc TCP ${serverUs(row(pingPong, labels.tcp))} / ${usPerTrip(labels.tcp)}, @net/ipc Unix ${serverUs(row(pingPong, labels.unix))} / ${usPerTrip(labels.unix)}, promise-style unframed echo ${serverUs(row(pingPong, labels.awaiting))} / ${usPerTrip(labels.awaiting)}; the server is the echo process, the client the load generator (both in their own processes, CPU-seconds of /proc/<pid>/stat and process.cpuUsage(); /proc counts 10 ms ticks)`,
         `@net/ipc pickle codec vs Python pickle (ours / Python, ratio of medians): ${codec
           .map(
             ({ kind, verb, rows }) =>
