@@ -133,13 +133,7 @@ export class ChunkQueue {
     const head = this.#chunks[this.#first]!;
     // Usually the header lies in the first chunk: read it there, without a copy.
     const bytes = head.byteLength - this.#headOffset >= count ? head : this.#peekCopy(count);
-    const at = bytes === head ? this.#headOffset : 0;
-    if (count === 1) return bytes.readUInt8(at);
-    if (count === 2) return littleEndian ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at);
-    if (count === 4) return littleEndian ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
-    const big = littleEndian ? bytes.readBigUInt64LE(at) : bytes.readBigUInt64BE(at);
-    // Past 2^53 the number is approximate; any such length is over every sane limit anyway.
-    return Number(big);
+    return readUIntAt(bytes, bytes === head ? this.#headOffset : 0, count, littleEndian);
   }
 
   /** The first `count` buffered bytes (`count <= length`), copied out of several chunks. */
@@ -224,4 +218,19 @@ export function byteView(bytes: Uint8Array, start: number, count: number): Uint8
   return start === 0 && count === bytes.byteLength
     ? bytes
     : new Uint8Array(bytes.buffer, bytes.byteOffset + start, count);
+}
+
+/** The unsigned integer of `count` bytes at `at` (a frame header). */
+export function readUIntAt(
+  bytes: Buffer,
+  at: number,
+  count: 1 | 2 | 4 | 8,
+  littleEndian: boolean,
+): number {
+  if (count === 1) return bytes.readUInt8(at);
+  if (count === 2) return littleEndian ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at);
+  if (count === 4) return littleEndian ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
+  const big = littleEndian ? bytes.readBigUInt64LE(at) : bytes.readBigUInt64BE(at);
+  // Past 2^53 the number is approximate; any such length is over every sane limit anyway.
+  return Number(big);
 }

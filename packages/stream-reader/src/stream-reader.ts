@@ -1,6 +1,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { byteView, ChunkQueue } from './chunk-queue.js';
+import { CallQueue } from './call-queue.js';
+import { byteView, ChunkQueue, readUIntAt } from './chunk-queue.js';
 import {
   InvalidArgumentError,
   MaxLengthError,
@@ -166,7 +167,7 @@ const CR = 0x0d;
 export class StreamReader implements AsyncIterable<Uint8Array> {
   readonly #source: Readable;
   readonly #queue = new ChunkQueue();
-  readonly #pending: PendingRead[] = [];
+  readonly #pending = new CallQueue<PendingRead>();
   readonly #options: Readonly<Required<StreamReaderOptions>>;
   #paused = true;
   #ended = false;
@@ -341,9 +342,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   release(options?: ReleaseOptions): Uint8Array {
     if (this.#released) return new Uint8Array(0);
     this.#released = true;
-    if (this.#pending.length > 0) {
-      this.#restore(this.#pending[0]!);
-      for (const req of this.#pending.splice(0)) this.#settle(req, new ReaderReleasedError(), true);
+    const first = this.#pending.first;
+    if (first !== undefined) {
+      this.#restore(first);
+      for (const req of this.#pending.takeAll()) this.#settle(req, new ReaderReleasedError(), true);
     }
     const source = this.#source;
     source.off('data', this.#onData);
@@ -417,13 +419,30 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   readonly #onData = (data: Buffer | string): void => {
     const chunk = typeof data === 'string' ? Buffer.from(data) : data;
-    const req = this.#pending[0];
+    const req = this.#pending.first;
     if (req === undefined || this.#queue.length !== 0) {
       this.#queue.push(chunk);
     } else if (req.target === undefined) {
       // Fast path: a chunk that holds a whole pending `readExactly` (or frame body) is
       // handed out as it is, or as a view of its start, keeping the rest.
-      if (req.kind !== Kind.Fill || req.headerSize !== 0 || chunk.byteLength < req.size) {
+      if (req.kind !== Kind.Fill) {
+        this.#queue.push(chunk);
+      } else if (req.headerSize !== 0) {
+        // A whole frame, header and body, at the start of the chunk: its body is a view.
+        const headerSize = req.headerSize as FrameHeaderSize;
+        const length =
+          chunk.byteLength < headerSize ? -1 : readUIntAt(chunk, 0, headerSize, req.littleEndian);
+        const end = headerSize + length;
+        if (length < 0 || length > req.size || end > chunk.byteLength) {
+          // Not all here, or too long: the general path waits, or fails the call.
+          this.#queue.push(chunk);
+        } else {
+          this.#queue.push(chunk, end);
+          this.#pending.shift();
+          req.size = length;
+          this.#settle(req, resultOf(req, chunk.subarray(headerSize, end)), false);
+        }
+      } else if (chunk.byteLength < req.size) {
         this.#queue.push(chunk);
       } else {
         const size = req.size;
@@ -473,7 +492,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /** Serves pending calls from the buffer, in order, until one has to wait. */
   #pump(): void {
-    let req = this.#pending[0];
+    let req = this.#pending.first;
     while (req !== undefined) {
       let done: boolean;
       try {
@@ -492,7 +511,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
         if (!this.#ended && this.#error === undefined) break;
         this.#completeAtEnd(req);
       }
-      req = this.#pending[0];
+      req = this.#pending.first;
     }
     this.#updateFlow();
   }
@@ -570,7 +589,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   #fail(req: PendingRead, error: Error): true {
     const index = this.#pending.indexOf(req);
-    if (index !== -1) this.#pending.splice(index, 1);
+    if (index !== -1) this.#pending.removeAt(index);
     this.#settle(req, error, true);
     return true;
   }

@@ -101,6 +101,33 @@ describe('abort signals', () => {
     expect(Buffer.from(await third).toString()).toBe('def');
   });
 
+  it('keeps the line of calls in order through aborts at its head, middle and tail, and after it empties', async () => {
+    const source = sourceOf([], { end: false });
+    const reader = createStreamReader(source);
+    const controllers = Array.from({ length: 5 }, () => new AbortController());
+    const calls = controllers.map((controller) =>
+      reader.readExactly(2, { signal: controller.signal }),
+    );
+    source.write('a'); // the head has taken one byte when it is aborted: the byte goes back
+    await sleep(1);
+    for (const i of [0, 2, 4]) controllers[i]!.abort();
+    source.write('bcd');
+    expect(Buffer.from(await calls[1]!).toString()).toBe('ab');
+    expect(Buffer.from(await calls[3]!).toString()).toBe('cd');
+    for (const i of [0, 2, 4]) expect((await rejectionOf(calls[i]!)).code).toBe('ERR_ABORTED');
+    // The line is empty again: new calls queue and are served as before.
+    for (let round = 0; round < 3; round++) {
+      const next = [reader.readExactly(1), reader.readExactly(2), reader.readExactly(1)];
+      source.write('wxyz');
+      expect(
+        await Promise.all(next).then((parts) => parts.map((p) => Buffer.from(p).toString())),
+      ).toEqual(['w', 'xy', 'z']);
+    }
+    const waiting = [reader.readExactly(1), reader.readExactly(1)];
+    reader.release();
+    for (const call of waiting) expect((await rejectionOf(call)).code).toBe('ERR_READER_RELEASED');
+  });
+
   it('an abort after completion is ignored', async () => {
     const controller = new AbortController();
     const reader = createStreamReader(sourceOf([Buffer.from('ok')]));

@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   createStreamReader,
+  type FrameHeaderSize,
   STREAM_READER_DEFAULTS,
   type StreamReader,
   type StreamReaderOptions,
@@ -140,6 +141,79 @@ describe('reads a single chunk completes', () => {
       expect(await reader.readFrame()).toBeNull();
     }
   });
+});
+
+describe('a frame arriving while readFrame waits', () => {
+  /**
+   * The chunks, then the end, written before the calls (the general path) or one at a time
+   * while a call waits (`pending`); what each call returns, or its error code and what the
+   * reader still holds (a refused header is not consumed).
+   */
+  async function frames(
+    chunks: Buffer[],
+    calls: number,
+    pending: boolean,
+    options: { headerSize: FrameHeaderSize; byteOrder: 'big' | 'little'; maxLength: number },
+  ): Promise<unknown[]> {
+    const source = new PassThrough();
+    const reader = createStreamReader(source);
+    let next = 0;
+    if (!pending) {
+      for (const chunk of chunks) source.write(chunk);
+      source.end();
+      next = chunks.length;
+    }
+    const out: unknown[] = [];
+    for (let i = 0; i < calls; i++) {
+      let settled = false;
+      const call = reader.readFrame(options).finally(() => {
+        settled = true;
+      });
+      while (!settled && next < chunks.length) {
+        source.write(chunks[next++]);
+        if (next === chunks.length) source.end();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      try {
+        out.push(Buffer.from((await call) ?? []).toString('hex'));
+      } catch (error) {
+        out.push((error as { code?: string }).code, reader.buffered);
+        break;
+      }
+    }
+    source.destroy();
+    return out;
+  }
+
+  for (const headerSize of [1, 2, 4, 8] as FrameHeaderSize[]) {
+    for (const byteOrder of ['big', 'little'] as const) {
+      it(`is served from the chunk as the general path serves it (${headerSize}-byte ${byteOrder}-endian)`, async () => {
+        const little = byteOrder === 'little';
+        const f = (body: string) => frame(body, headerSize, little);
+        const options = { headerSize, byteOrder, maxLength: 5 };
+        const cases: [Buffer[], number][] = [
+          [[f('abcde')], 1], // exactly one frame, of exactly maxLength
+          [[Buffer.concat([f('ab'), f('')]), f('c')], 3], // two in one chunk, one empty
+          [[Buffer.concat([f('abc'), f('de').subarray(0, 1)]), f('de').subarray(1)], 2], // a tail
+          [
+            [f('abcde').subarray(0, headerSize - 1 || 1), f('abcde').subarray(headerSize - 1 || 1)],
+            1,
+          ],
+          [[f('abcdef')], 1], // maxLength + 1: refused, nothing consumed
+          [[Buffer.concat([f('a'), f('abcdef')])], 2],
+        ];
+        for (const [chunks, calls] of cases) {
+          const general = await frames(chunks, calls, false, options);
+          expect(await frames(chunks, calls, true, options)).toEqual(general);
+        }
+        expect(await frames([f('abcde')], 1, true, options)).toEqual(['6162636465']);
+        expect(await frames([f('abcdef')], 1, true, options)).toEqual([
+          'ERR_MAX_LENGTH',
+          headerSize + 6,
+        ]);
+      });
+    }
+  }
 });
 
 describe('release', () => {
