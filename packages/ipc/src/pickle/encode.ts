@@ -406,23 +406,27 @@ class PickleWriter {
     let current: unknown;
     let inKey = true;
     try {
-      for (const [key, item] of map) {
+      // forEach, not for-of: no [key, value] array per entry. Str keys and number values,
+      // the usual dict, skip the type switch.
+      map.forEach((item, key) => {
         current = key;
         inKey = true;
-        if (typeof key !== 'string' && !isHashable(key)) {
+        if (batch === 0) this.byte(0x28); // MARK
+        if (typeof key === 'string') this.#string(key);
+        else if (isHashable(key)) this.value(key, depth + 1);
+        else {
           throw new Unpicklable(
             `${describe(key)} cannot be a Python dict key (unhashable): use a tuple() for a list`,
           );
         }
-        if (batch === 0) this.byte(0x28); // MARK
-        this.value(key, depth + 1);
         inKey = false;
-        this.value(item, depth + 1);
+        if (typeof item === 'number') this.#number(item);
+        else this.value(item, depth + 1);
         if (++batch === BATCH) {
           this.byte(0x75); // SETITEMS
           batch = 0;
         }
-      }
+      });
     } catch (error) {
       if (error instanceof Unpicklable) {
         error.path.unshift(
