@@ -604,7 +604,7 @@ class PickleReader {
         if (op === 0x8c) {
           // The common dict key: a short str that Python's pickler memoizes at once.
           const n = bytes[pos + 1]!;
-          last = (n <= 12 ? shortAscii(bytes, pos + 2, n) : undefined) ?? this.#utf8(pos + 2, n);
+          last = this.#utf8(pos + 2, n);
           value = last;
           pos += 2 + n;
           if (bytes[pos] === 0x94 && this.#memoCount === memo.length) {
