@@ -423,32 +423,24 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (req === undefined || this.#queue.length !== 0) {
       this.#queue.push(chunk);
     } else if (req.target === undefined) {
-      // Fast path: a chunk that holds a whole pending `readExactly` (or frame body) is
-      // handed out as it is, or as a view of its start, keeping the rest.
-      if (req.kind !== Kind.Fill) {
-        this.#queue.push(chunk);
-      } else if (req.headerSize !== 0) {
-        // A whole frame, header and body, at the start of the chunk: its body is a view.
+      // Fast path: a chunk that holds a whole pending `readExactly`, or a whole frame (header
+      // and body), is handed out as it is, or as a view of it, keeping the rest.
+      let start = 0;
+      let end = req.size;
+      if (req.kind === Kind.Fill && req.headerSize !== 0) {
         const headerSize = req.headerSize as FrameHeaderSize;
         const length =
           chunk.byteLength < headerSize ? -1 : readUIntAt(chunk, 0, headerSize, req.littleEndian);
-        const end = headerSize + length;
-        if (length < 0 || length > req.size || end > chunk.byteLength) {
-          // Not all here, or too long: the general path waits, or fails the call.
-          this.#queue.push(chunk);
-        } else {
-          this.#queue.push(chunk, end);
-          this.#pending.shift();
-          req.size = length;
-          this.#settle(req, resultOf(req, chunk.subarray(headerSize, end)), false);
-        }
-      } else if (chunk.byteLength < req.size) {
+        start = headerSize;
+        // A header not all here, or a frame too long: the general path waits, or fails the call.
+        end = length < 0 || length > req.size ? Number.POSITIVE_INFINITY : headerSize + length;
+      }
+      if (req.kind !== Kind.Fill || chunk.byteLength < end) {
         this.#queue.push(chunk);
       } else {
-        const size = req.size;
-        this.#queue.push(chunk, size);
+        this.#queue.push(chunk, end);
         this.#pending.shift();
-        const bytes = size === chunk.byteLength ? chunk : chunk.subarray(0, size);
+        const bytes = start === 0 && end === chunk.byteLength ? chunk : chunk.subarray(start, end);
         this.#settle(req, resultOf(req, bytes), false);
       }
     } else {

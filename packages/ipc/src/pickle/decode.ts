@@ -586,7 +586,7 @@ class PickleReader {
             break;
           case 0x8c:
           case 0x58:
-            last = this.#strAt(pos);
+            last = this.#memoizedStrAt(pos);
             list[i++] = last;
             pos = this.#strEnd;
             break;
@@ -597,61 +597,47 @@ class PickleReader {
     } else {
       let key: unknown;
       let isKey = true;
-      const memo = this.#memo;
       while (pos < end) {
         let value: unknown;
-        const op = bytes[pos];
-        if (op === 0x8c) {
-          // The common dict key: a short str that Python's pickler memoizes at once.
-          const n = bytes[pos + 1]!;
-          last = this.#utf8(pos + 2, n);
-          value = last;
-          pos += 2 + n;
-          if (bytes[pos] === 0x94 && this.#memoCount === memo.length) {
-            memo.push(last);
-            this.#memoCount++;
-            pos++;
-          }
-        } else
-          switch (op) {
-            case 0x47:
-              value = view.getFloat64(pos + 1, false);
-              pos += 9;
-              break;
-            case 0x4b:
-              value = bytes[pos + 1];
-              pos += 2;
-              break;
-            case 0x4d:
-              value = view.getUint16(pos + 1, true);
-              pos += 3;
-              break;
-            case 0x4a:
-              value = view.getInt32(pos + 1, true);
-              pos += 5;
-              break;
-            case 0x4e:
-              value = null;
-              pos += 1;
-              break;
-            case 0x88:
-              value = true;
-              pos += 1;
-              break;
-            case 0x89:
-              value = false;
-              pos += 1;
-              break;
-            case 0x8c:
-            case 0x58:
-              last = this.#strAt(pos);
-              value = last;
-              pos = this.#strEnd;
-              break;
-            default:
-              pos = this.#skipBetween(pos, last);
-              continue;
-          }
+        switch (bytes[pos]) {
+          case 0x47:
+            value = view.getFloat64(pos + 1, false);
+            pos += 9;
+            break;
+          case 0x4b:
+            value = bytes[pos + 1];
+            pos += 2;
+            break;
+          case 0x4d:
+            value = view.getUint16(pos + 1, true);
+            pos += 3;
+            break;
+          case 0x4a:
+            value = view.getInt32(pos + 1, true);
+            pos += 5;
+            break;
+          case 0x4e:
+            value = null;
+            pos += 1;
+            break;
+          case 0x88:
+            value = true;
+            pos += 1;
+            break;
+          case 0x89:
+            value = false;
+            pos += 1;
+            break;
+          case 0x8c:
+          case 0x58:
+            last = this.#memoizedStrAt(pos);
+            value = last;
+            pos = this.#strEnd;
+            break;
+          default:
+            pos = this.#skipBetween(pos, last);
+            continue;
+        }
         if (isKey) key = value;
         else if (map !== undefined) map.set(key, value);
         else if (key === '__proto__') {
@@ -683,6 +669,19 @@ class PickleReader {
     const n = this.#view.getUint32(pos + 1, true);
     this.#strEnd = pos + 5 + n;
     return this.#utf8(pos + 5, n);
+  }
+
+  /**
+   * `#strAt`, and the MEMOIZE right behind it if there is one (Python's pickler memoizes
+   * every str): both read in one step, `#strEnd` past them.
+   */
+  #memoizedStrAt(pos: number): string {
+    const text = this.#strAt(pos);
+    if (this.#bytes[this.#strEnd] === 0x94) {
+      this.#memoSet(this.#memoCount, text);
+      this.#strEnd++;
+    }
+    return text;
   }
 
   /** In a scalar batch, past a memo opcode (memoizing `last`), a FRAME, MARK or closer. */
