@@ -155,6 +155,34 @@ describe('decodePickle: what Python writes', () => {
     expect(twice[1]).toBe(twice);
   });
 
+  it('memoizes the strs of a dict batch as item by item (Python 3.11 reads the same)', () => {
+    // {'a': 1, 'b': 2, 'c': 3}: 'a' by MEMOIZE (memo 1), 'b' by BINPUT 2, 'c' by BINPUT 1,
+    // which replaces 'a' and leaves the memo at 3 entries; as one SETITEMS batch, and as
+    // single SETITEMs (the general path).
+    const batch = '}\x94(\x8c\x01a\x94K\x01\x8c\x01bq\x02K\x02\x8c\x01cq\x01K\x03u';
+    const single = '}\x94\x8c\x01a\x94K\x01s\x8c\x01bq\x02K\x02s\x8c\x01cq\x01K\x03s';
+    const dict = new Map([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
+    for (const prefix of [batch, single]) {
+      const gets = decodePickle(p(`${prefix}h\x01h\x02h\x00\x87.`)) as unknown[];
+      expect(gets).toEqual(['c', 'b', dict]);
+      // The next MEMOIZE takes index 3, the memo's size; nothing was at 3 before it.
+      const next = decodePickle(p(`${prefix}\x8c\x01d\x94h\x03\x87.`)) as unknown[];
+      expect(next).toEqual([dict, 'd', 'd']);
+      expect(thrown(() => decodePickle(p(`${prefix}h\x03.`))).message).toMatch(
+        /memo key 3 not found/,
+      );
+    }
+    // A batch of scalars read at once, then one with a list in it, read item by item:
+    // {'a': 1, 'b': []}, and what each memo index holds after it.
+    const split = '}\x94(\x8c\x01a\x94K\x01u(\x8c\x01b\x94]\x94u';
+    expect(decodePickle(p(`${split}h\x01h\x02h\x03\x87.`))).toEqual(['a', 'b', []]);
+    expect(decodePickle(p(`${split}\x8c\x01c\x94h\x04\x86.`))).toEqual(['c', 'c']);
+  });
+
   it('reads str with lone surrogates as Python writes them (surrogatepass)', () => {
     expect(decodePickle(p('\x8c\x05a\xed\xa0\x80b\x94.'))).toBe('a\ud800b');
     expect(decodePickle(p('\x8c\x04\xf0\x9f\x98\x80.'))).toBe('\u{1F600}');

@@ -513,6 +513,8 @@ class PickleReader {
     let end = -1;
     let items = 0;
     let batchItems = 0;
+    let memoized = 0; // memo opcodes behind strs, in the whole batches
+    let batchMemoized = 0;
     for (;;) {
       if (pos >= length) break;
       const op = bytes[pos]!;
@@ -521,6 +523,8 @@ class PickleReader {
         end = ++pos;
         items += batchItems;
         batchItems = 0;
+        memoized += batchMemoized;
+        batchMemoized = 0;
         if (bytes[pos] !== 0x28) break; // the next batch of the same container?
         pos++;
         continue;
@@ -539,13 +543,25 @@ class PickleReader {
       if (op === 0x8c || op === 0x58) {
         // A str may be memoized (Python's pickler does it for every str); numbers are not.
         const next = bytes[pos];
-        if (next === 0x94) pos += 1;
-        else if (next === 0x71) pos += 2;
-        else if (next === 0x72) pos += 5;
+        if (next === 0x94) {
+          pos += 1;
+          batchMemoized++;
+        } else if (next === 0x71) {
+          pos += 2;
+          batchMemoized++;
+        } else if (next === 0x72) {
+          pos += 5;
+          batchMemoized++;
+        }
       }
       batchItems++;
     }
     if (end < 0) return false;
+    // The memo is dense (as picklers write it): room for the batch's memoized strs at once,
+    // which each MEMOIZE then fills in turn, rather than growing it by one push each. A slot
+    // left unfilled (a PUT to an index already used) stays a hole, read as not memoized.
+    const memo = this.#memo;
+    if (memoized > 0 && memo.length === this.#memoCount) memo.length += memoized;
     // Pass 2: read them in. Lists get their own loop, so that a list of floats stores
     // unboxed doubles; only strs are memoized (pass 1 checked), so `last` is a string.
     const view = this.#view;
