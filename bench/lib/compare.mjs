@@ -52,9 +52,7 @@ export async function compare({ baseline, candidates, rounds = 5, warmup = 1, se
       }
     }
   }
-  const base = samples.get(baseline);
-  const baseEfficiency = efficiencies.get(baseline);
-  return cases.map((c) => {
+  const rows = cases.map((c) => {
     const values = samples.get(c);
     const efficiency = efficiencies.get(c);
     const row = {
@@ -62,27 +60,28 @@ export async function compare({ baseline, candidates, rounds = 5, warmup = 1, se
       median: median(values),
       min: Math.min(...values),
       max: Math.max(...values),
-      ratio: median(values.map((value, round) => value / base[round])),
       isBaseline: c === baseline,
-      /** Per round, for pairing two candidates with `pairedRatio`. */
+      /** Per round, for pairing two rows with `pairedRatio`. */
       rates: values,
     };
     if (efficiency.length === values.length) {
       row.efficiency = median(efficiency);
       row.efficiencies = efficiency;
-      if (baseEfficiency.length === base.length) {
-        row.efficiencyRatio = median(
-          efficiency.map((value, round) => value / baseEfficiency[round]),
-        );
-      }
     }
     return row;
   });
+  const baseRow = rows[0];
+  for (const row of rows) {
+    const { ratio, efficiencyRatio } = pairedRatio(row, baseRow);
+    row.ratio = ratio;
+    if (efficiencyRatio !== undefined) row.efficiencyRatio = efficiencyRatio;
+  }
+  return rows;
 }
 
 /**
  * The median over rounds of `row` / `reference` measured in the same round, in rate and
- * (when both have it) in CPU efficiency: two candidates of one `compare()` paired.
+ * (when both have it) in CPU efficiency: two rows of one `compare()` paired (`ratio` is each row against the baseline).
  */
 export function pairedRatio(row, reference) {
   const ratio = median(row.rates.map((value, round) => value / reference.rates[round]));

@@ -181,6 +181,16 @@ describe('decodePickle: what Python writes', () => {
     const split = '}\x94(\x8c\x01a\x94K\x01u(\x8c\x01b\x94]\x94u';
     expect(decodePickle(p(`${split}h\x01h\x02h\x03\x87.`))).toEqual(['a', 'b', []]);
     expect(decodePickle(p(`${split}\x8c\x01c\x94h\x04\x86.`))).toEqual(['c', 'c']);
+    // Protocols 2 and 3 memoize with LONG_BINPUT / BINPUT.
+    const puts = '}\x94(\x8c\x01ar\x01\x00\x00\x00K\x01\x8c\x01bq\x02K\x02u';
+    expect(decodePickle(p(`${puts}h\x01h\x02h\x00\x87.`))).toEqual([
+      'a',
+      'b',
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    ]);
   });
 
   it('reads str with lone surrogates as Python writes them (surrogatepass)', () => {

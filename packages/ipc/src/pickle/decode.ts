@@ -543,14 +543,9 @@ class PickleReader {
       if (op === 0x8c || op === 0x58) {
         // A str may be memoized (Python's pickler does it for every str); numbers are not.
         const next = bytes[pos];
-        if (next === 0x94) {
-          pos += 1;
-          batchMemoized++;
-        } else if (next === 0x71) {
-          pos += 2;
-          batchMemoized++;
-        } else if (next === 0x72) {
-          pos += 5;
+        const memoOp = next === 0x94 ? 1 : next === 0x71 ? 2 : next === 0x72 ? 5 : 0;
+        if (memoOp !== 0) {
+          pos += memoOp;
           batchMemoized++;
         }
       }
@@ -563,9 +558,9 @@ class PickleReader {
     const memo = this.#memo;
     if (memoized > 0 && memo.length === this.#memoCount) memo.length += memoized;
     // Pass 2: read them in. Lists get their own loop, so that a list of floats stores
-    // unboxed doubles; only strs are memoized (pass 1 checked), so `last` is a string.
+    // unboxed doubles. Only strs are memoized (pass 1 checked): each str is read with the
+    // memo opcode behind it, so what is left between items is FRAME, MARK or the closer.
     const view = this.#view;
-    let last = '';
     pos = this.#pos;
     if (list !== undefined) {
       let i = list.length;
@@ -602,12 +597,11 @@ class PickleReader {
             break;
           case 0x8c:
           case 0x58:
-            last = this.#memoizedStrAt(pos);
-            list[i++] = last;
+            list[i++] = this.#memoizedStrAt(pos);
             pos = this.#strEnd;
             break;
           default:
-            pos = this.#skipBetween(pos, last);
+            pos += bytes[pos] === 0x95 ? 9 : 1; // FRAME, or MARK / APPENDS
         }
       }
     } else {
@@ -646,12 +640,11 @@ class PickleReader {
             break;
           case 0x8c:
           case 0x58:
-            last = this.#memoizedStrAt(pos);
-            value = last;
+            value = this.#memoizedStrAt(pos);
             pos = this.#strEnd;
             break;
           default:
-            pos = this.#skipBetween(pos, last);
+            pos += bytes[pos] === 0x95 ? 9 : 1; // FRAME, or MARK / SETITEMS
             continue;
         }
         if (isKey) key = value;
@@ -688,34 +681,29 @@ class PickleReader {
   }
 
   /**
-   * `#strAt`, and the MEMOIZE right behind it if there is one (Python's pickler memoizes
-   * every str): both read in one step, `#strEnd` past them.
+   * `#strAt`, and the memo opcode right behind it if there is one (Python's pickler
+   * memoizes every str): both read in one step, `#strEnd` past them.
    */
   #memoizedStrAt(pos: number): string {
     const text = this.#strAt(pos);
-    if (this.#bytes[this.#strEnd] === 0x94) {
+    const at = this.#strEnd;
+    const op = this.#bytes[at];
+    if (op === 0x94) {
+      // MEMOIZE, what protocol 4 and 5 write: kept small so that it inlines
       this.#memoSet(this.#memoCount, text);
-      this.#strEnd++;
-    }
+      this.#strEnd = at + 1;
+    } else if (op === 0x71 || op === 0x72) this.#strPut(at, text);
     return text;
   }
 
-  /** In a scalar batch, past a memo opcode (memoizing `last`), a FRAME, MARK or closer. */
-  #skipBetween(pos: number, last: string): number {
-    switch (this.#bytes[pos]) {
-      case 0x94:
-        this.#memoSet(this.#memoCount, last);
-        return pos + 1;
-      case 0x71:
-        this.#memoSet(this.#bytes[pos + 1]!, last);
-        return pos + 2;
-      case 0x72:
-        this.#memoSet(this.#view.getUint32(pos + 1, true), last);
-        return pos + 5;
-      case 0x95:
-        return pos + 9;
-      default: // MARK, APPENDS, SETITEMS
-        return pos + 1;
+  /** BINPUT / LONG_BINPUT at `at` of the str `text` (protocols 2 and 3); `#strEnd` past it. */
+  #strPut(at: number, text: string): void {
+    if (this.#bytes[at] === 0x71) {
+      this.#memoSet(this.#bytes[at + 1]!, text);
+      this.#strEnd = at + 2;
+    } else {
+      this.#memoSet(this.#view.getUint32(at + 1, true), text);
+      this.#strEnd = at + 5;
     }
   }
 
